@@ -1,0 +1,105 @@
+"""create_app(settings): the only place that wires Litestar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal import tasks
+from portal.db import Database, utcnow
+from portal.settings import Settings
+from portal.web import errors, security, sessions, templating
+
+logger = logging.getLogger("portal")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    run_background_tasks: bool = True,
+    extra_route_handlers: list[Any] | None = None,
+) -> Litestar:
+    settings.check()
+    db = Database(settings.database_url)
+    environment = templating.build_environment(settings)
+
+    def engine_callback(engine: JinjaTemplateEngine) -> None:
+        engine.register_template_callable("pop_flashes", templating.pop_flashes)
+        engine.register_template_callable("current_account_id", templating.current_account_id)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runner = tasks.Runner(app.state) if run_background_tasks else None
+        if runner:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner:
+                await runner.stop()
+            await db.dispose()
+
+    from portal.routes import route_handlers
+
+    return Litestar(
+        route_handlers=[
+            *route_handlers(),
+            *(extra_route_handlers or []),
+            create_static_files_router(
+                path="/static",
+                directories=[settings.static_dir],
+                cache_control=CacheControlHeader(max_age=31_536_000, public=True, immutable=True),
+                include_in_schema=False,
+            ),
+        ],
+        state=State({"settings": settings, "db": db, "clock": clock}),
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(environment),
+            engine_callback=engine_callback,
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/static/", "/healthz"],
+        ),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=256, gzip_compress_level=6
+        ),
+        middleware=[
+            DefineMiddleware(
+                sessions.SessionMiddleware,
+                db=db,
+                secret_key=settings.secret_key,
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                absolute=timedelta(hours=settings.session_absolute_hours),
+                secure=settings.cookie_secure,
+                clock=lambda: clock(),
+            )
+        ],
+        before_send=[security.add_security_headers],
+        exception_handlers={
+            HTTPException: errors.http_exception_handler,
+            Exception: errors.internal_error_handler,
+        },
+        openapi_config=None,
+        lifespan=[lifespan],
+        debug=settings.debug and not settings.is_production,
+    )

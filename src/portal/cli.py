@@ -1,0 +1,137 @@
+"""The `portal` command for operators: serve, db upgrade, demo load, check (names are stable)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from portal.settings import ConfigurationError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        sys.exit(f"Configuration invalide :\n{exc}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings()
+    problems = settings.problems()
+    if problems:
+        print("La configuration n'est pas valide :")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    from portal.db import Database
+
+    async def ping() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.ping()
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as exc:
+        print(f"La base de données ne répond pas ({type(exc).__name__}): {settings.database_url}")
+        return 1
+    print(f"Configuration valide ({settings.env}), base de données joignable.")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("Schéma de la base à jour.")
+    return 0
+
+
+def _load(demo: bool) -> dict[str, object]:
+    from portal import fixtures
+    from portal.db import Database, utcnow
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def run() -> dict[str, object]:
+        db = Database(settings.database_url)
+        try:
+            return await fixtures.load(db, settings, utcnow(), demo=demo)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    counts = _load(demo=True)
+    print("Données de démonstration chargées :")
+    for name, count in counts.items():
+        print(f"  {name}: {count}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    problems = settings.problems()
+    if problems:
+        print("Le portail ne peut pas démarrer :", *problems, sep="\n  - ", file=sys.stderr)
+        return 1
+    upgrade(settings.database_url)
+    _load(demo=False)  # reference data is part of the schema's meaning
+    uvicorn.run(
+        "portal.asgi:create",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="Portail Candidat")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations, then serve the portal")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database operations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    demo = commands.add_parser("demo", help="demo data")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    demo_commands.add_parser("load", help="load demo data (idempotent)").set_defaults(
+        func=cmd_demo_load
+    )
+
+    commands.add_parser("check", help="validate the configuration").set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

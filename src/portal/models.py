@@ -1,0 +1,15 @@
+"""The one metadata every table hangs from; importing this module registers every model."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from portal.db import NAMING_CONVENTION
+
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata = SQLModel.metadata
+
+
+def load_all_models() -> None:
+    """Import every domain's models so that metadata is complete (Alembic, tests)."""
+    from portal.web import sessions  # noqa: F401

@@ -1,0 +1,177 @@
+"""Settings, read from PORTAL_* environment variables in this one place and injected everywhere."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENVIRONMENTS = ("development", "production")
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot run; the message says what to fix, in plain words."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Portail Candidat <ne-pas-repondre@portail-candidat.invalid>"
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    password_min_length: int = 8
+    password_max_length: int = 20
+    trusted_proxies: tuple[str, ...] = ()
+    debug: bool = False
+    resources_dir: Path = PROJECT_ROOT
+    extra: dict[str, str] = field(default_factory=dict)
+
+    # -- derived places -------------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.resources_dir / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.resources_dir / "static"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.resources_dir / "data" / "reference"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.resources_dir / "data" / "demo"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.is_production or self.base_url.startswith("https://")
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        get = env.get
+        data_dir = Path(get("PORTAL_DATA_DIR") or cls.data_dir).expanduser().resolve()
+        values: dict[str, object] = {
+            "env": (get("PORTAL_ENV") or "development").strip().lower(),
+            "data_dir": data_dir,
+            "database_url": get("PORTAL_DATABASE_URL") or "",
+            "secret_key": get("PORTAL_SECRET_KEY") or "",
+            "base_url": (get("PORTAL_BASE_URL") or cls.base_url).rstrip("/"),
+            "smtp_host": get("PORTAL_SMTP_HOST") or "",
+            "smtp_port": _int("PORTAL_SMTP_PORT", get("PORTAL_SMTP_PORT") or "25"),
+            "smtp_user": get("PORTAL_SMTP_USER") or "",
+            "smtp_password": get("PORTAL_SMTP_PASSWORD") or "",
+            "smtp_starttls": _bool(get("PORTAL_SMTP_STARTTLS") or "false"),
+            "mail_from": get("PORTAL_MAIL_FROM") or cls.mail_from,
+            "session_idle_minutes": _int(
+                "PORTAL_SESSION_IDLE_MINUTES", get("PORTAL_SESSION_IDLE_MINUTES") or "30"
+            ),
+            "session_absolute_hours": _int(
+                "PORTAL_SESSION_ABSOLUTE_HOURS", get("PORTAL_SESSION_ABSOLUTE_HOURS") or "12"
+            ),
+            "password_min_length": _int(
+                "PORTAL_PASSWORD_MIN_LENGTH", get("PORTAL_PASSWORD_MIN_LENGTH") or "8"
+            ),
+            "password_max_length": _int(
+                "PORTAL_PASSWORD_MAX_LENGTH", get("PORTAL_PASSWORD_MAX_LENGTH") or "20"
+            ),
+            "trusted_proxies": tuple(
+                p.strip() for p in (get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip()
+            ),
+            "debug": _bool(get("PORTAL_DEBUG") or "false"),
+        }
+        if get("PORTAL_RESOURCES_DIR"):
+            values["resources_dir"] = Path(get("PORTAL_RESOURCES_DIR", "")).resolve()
+        values.update(overrides)
+        return cls(**values).resolved()  # type: ignore[arg-type]
+
+    def resolved(self) -> Settings:
+        """Fill the defaults that depend on other settings (database file, dev secret key)."""
+        updates: dict[str, object] = {}
+        if not self.database_url:
+            updates["database_url"] = f"sqlite+aiosqlite:///{self.data_dir / 'portal.sqlite3'}"
+        if not self.secret_key and not self.is_production:
+            updates["secret_key"] = _development_secret(self.data_dir / "secret_key")
+        return replace(self, **updates) if updates else self
+
+    def problems(self) -> list[str]:
+        """Everything wrong with this configuration, in words an operator can act on."""
+        found: list[str] = []
+        if self.env not in ENVIRONMENTS:
+            found.append(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}.")
+        if not self.secret_key:
+            found.append("PORTAL_SECRET_KEY is required in production (32 random bytes or more).")
+        elif len(self.secret_key) < 32:
+            found.append("PORTAL_SECRET_KEY is too short: use at least 32 characters.")
+        if self.is_production:
+            if self.debug:
+                found.append("PORTAL_DEBUG cannot be on in production.")
+            if not self.base_url.startswith("https://"):
+                found.append(
+                    "PORTAL_BASE_URL must start with https:// in production (secure cookies)."
+                )
+            if not self.smtp_host:
+                found.append("PORTAL_SMTP_HOST is required in production (account mails).")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            found.append(
+                "PORTAL_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
+            )
+        if not 1 <= self.password_min_length <= self.password_max_length:
+            found.append("PORTAL_PASSWORD_MIN_LENGTH must be between 1 and the maximum length.")
+        if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
+            found.append("Session timeouts must be positive.")
+        if not self.templates_dir.is_dir():
+            found.append(f"Templates folder not found: {self.templates_dir}")
+        return found
+
+    def check(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigurationError("\n".join(problems))
+
+
+def _development_secret(path: Path) -> str:
+    """In development the key is generated once and kept in the runtime folder (never tracked)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

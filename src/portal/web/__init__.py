@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP glue: sessions, security headers, htmx helpers, errors, template helpers."""

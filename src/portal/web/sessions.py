@@ -1,0 +1,273 @@
+"""The signed, small, server-side session (DECISIONS.md 2).
+
+The cookie carries only a random id signed with itsdangerous (SHA-256). The database keeps a hash
+of that id with the session's data: who is logged in, flash messages, small ids. Anonymous visitors
+who have nothing to keep get no row and no cookie, so an opening-day rush of readers costs no write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, Signer
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import Column, delete, update
+from sqlmodel import Field, SQLModel, select
+
+from portal.db import Database, UTCDateTime
+
+COOKIE_NAME = "portal_session"
+SCOPE_KEY = "portal_session"
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+class WebSession(SQLModel, table=True):
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie's id, never the id
+    account_id: int | None = Field(default=None, index=True)
+    data: str = Field(default="{}")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+def _hash(raw_id: str) -> str:
+    return hashlib.sha256(raw_id.encode()).hexdigest()
+
+
+class SessionState:
+    """What a handler sees of the session. Changes are saved when the response starts."""
+
+    def __init__(
+        self,
+        *,
+        key: str | None = None,
+        data: dict[str, Any] | None = None,
+        account_id: int | None = None,
+        created_at: datetime | None = None,
+        last_seen_at: datetime | None = None,
+    ) -> None:
+        self.key = key  # hash of the current id, None until the session is first saved
+        self.data: dict[str, Any] = data or {}
+        self.account_id = account_id
+        self.created_at = created_at
+        self.last_seen_at = last_seen_at
+        self.raw_id: str | None = None  # set when a new id must go out in a cookie
+        self.revoked: list[str] = []
+        self.dirty = False
+        self.touch = False
+
+    # -- data ------------------------------------------------------------------------------
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.data[name] = value
+        self.dirty = True
+
+    def pop(self, name: str, default: Any = None) -> Any:
+        if name in self.data:
+            self.dirty = True
+        return self.data.pop(name, default)
+
+    def flash(self, message: str, kind: str = "info") -> None:
+        self.data.setdefault("flashes", []).append({"kind": kind, "message": message})
+        self.dirty = True
+
+    def pop_flashes(self) -> list[dict[str, str]]:
+        return self.pop("flashes", []) or []
+
+    # -- identity --------------------------------------------------------------------------
+    def login(self, account_id: int) -> None:
+        """A new id at login, so an id planted before login is worth nothing after it."""
+        self._rotate()
+        self.account_id = account_id
+        self.created_at = None
+        self.dirty = True
+
+    def logout(self) -> None:
+        """The old id is revoked in the database: a copied cookie no longer works."""
+        if self.key:
+            self.revoked.append(self.key)
+        self.key = None
+        self.raw_id = None
+        self.account_id = None
+        self.data = {}
+        self.dirty = False
+
+    def _rotate(self) -> None:
+        if self.key:
+            self.revoked.append(self.key)
+        self.key = None
+        self.raw_id = None
+
+
+class SessionMiddleware:
+    """Loads the session before the handler and saves it when the response starts."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Database,
+        secret_key: str,
+        idle: timedelta,
+        absolute: timedelta,
+        secure: bool,
+        clock: Callable[[], datetime],
+        exclude_prefixes: tuple[str, ...] = ("/static/",),
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.signer = Signer(secret_key, salt="portal.session", digest_method=hashlib.sha256)
+        self.idle = idle
+        self.absolute = absolute
+        self.secure = secure
+        self.clock = clock
+        self.exclude_prefixes = exclude_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exclude_prefixes):
+            await self.app(scope, receive, send)
+            return
+        state, had_cookie = await self._load(scope)
+        scope[SCOPE_KEY] = state  # type: ignore[literal-required]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await self._save(state)
+                headers = MutableScopeHeaders.from_message(message)
+                cookie = self._cookie_for(state, had_cookie)
+                if cookie is not None:
+                    headers.add("set-cookie", cookie.to_header(header=""))
+                if state.account_id is not None:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+    def _read_cookie(self, scope: Scope) -> str | None:
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    if key == COOKIE_NAME and val:
+                        try:
+                            return self.signer.unsign(val).decode()
+                        except BadSignature:
+                            return None
+        return None
+
+    async def _load(self, scope: Scope) -> tuple[SessionState, bool]:
+        raw_id = self._read_cookie(scope)
+        if raw_id is None:
+            return SessionState(), self._has_cookie(scope)
+        key = _hash(raw_id)
+        async with self.db.read() as session:
+            row = (await session.exec(select(WebSession).where(WebSession.id == key))).first()
+        now = self.clock()
+        if row is None:
+            return SessionState(), True
+        if now - row.last_seen_at > self.idle or now - row.created_at > self.absolute:
+            expired = SessionState()
+            expired.revoked.append(key)
+            return expired, True
+        state = SessionState(
+            key=key,
+            data=json.loads(row.data),
+            account_id=row.account_id,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+        )
+        state.touch = now - row.last_seen_at > TOUCH_EVERY
+        return state, True
+
+    @staticmethod
+    def _has_cookie(scope: Scope) -> bool:
+        prefix = f"{COOKIE_NAME}=".encode()
+        return any(name == b"cookie" and prefix in value for name, value in scope["headers"])
+
+    async def _save(self, state: SessionState) -> None:
+        if not (state.revoked or state.dirty or state.touch):
+            return
+        now = self.clock()
+        async with self.db.write() as session:
+            if state.revoked:
+                await session.exec(delete(WebSession).where(WebSession.id.in_(state.revoked)))
+                state.revoked = []
+            if state.dirty and state.key is None and (state.data or state.account_id):
+                state.raw_id = secrets.token_urlsafe(32)
+                state.key = _hash(state.raw_id)
+                state.created_at = now
+                session.add(
+                    WebSession(
+                        id=state.key,
+                        account_id=state.account_id,
+                        data=json.dumps(state.data),
+                        created_at=now,
+                        last_seen_at=now,
+                    )
+                )
+            elif state.key is not None and (state.dirty or state.touch):
+                values: dict[str, Any] = {"last_seen_at": now}
+                if state.dirty:
+                    values.update(data=json.dumps(state.data), account_id=state.account_id)
+                await session.exec(
+                    update(WebSession).where(WebSession.id == state.key).values(**values)
+                )
+        state.dirty = state.touch = False
+
+    def _cookie_for(self, state: SessionState, had_cookie: bool) -> Cookie | None:
+        if state.raw_id is not None:
+            value = self.signer.sign(state.raw_id).decode()
+            return Cookie(
+                key=COOKIE_NAME,
+                value=value,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.secure,
+                max_age=int(self.absolute.total_seconds()),
+            )
+        if had_cookie and state.key is None:
+            return Cookie(
+                key=COOKIE_NAME,
+                value="",
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.secure,
+                max_age=0,
+            )
+        return None
+
+
+async def purge_expired_sessions(
+    db: Database, now: datetime, idle: timedelta, absolute: timedelta
+) -> int:
+    async with db.write() as session:
+        result = await session.exec(
+            delete(WebSession).where(
+                (WebSession.last_seen_at < now - idle) | (WebSession.created_at < now - absolute)
+            )
+        )
+        return result.rowcount or 0
+
+
+async def end_account_sessions(session: Any, account_id: int, keep: str | None = None) -> None:
+    """End every session of an account (password change, reset), except the current one."""
+    statement = delete(WebSession).where(WebSession.account_id == account_id)
+    if keep:
+        statement = statement.where(WebSession.id != keep)
+    await session.exec(statement)
+
+
+def get_session(scope_holder: Any) -> SessionState:
+    """The session of a request (or of anything with a scope)."""
+    return scope_holder.scope[SCOPE_KEY]

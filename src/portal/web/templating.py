@@ -1,0 +1,71 @@
+"""The Jinja environment: static URLs with a content version, French dates, flashes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
+
+from portal.settings import Settings
+from portal.web.sessions import SCOPE_KEY
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def static_version(static_dir: Path, name: str) -> str:
+    path = static_dir / name
+    return _digest(path, path.stat().st_mtime_ns)
+
+
+def paris(value: datetime | None, pattern: str = "dd/MM/yyyy HH:mm") -> str:
+    """An instant shown in Paris time, e.g. ``17/09/2019 10:00``."""
+    if value is None:
+        return ""
+    return format_datetime(value, pattern, tzinfo=PARIS, locale="fr_FR")
+
+
+def date_fr(value: date | None, pattern: str = "dd/MM/yyyy") -> str:
+    return "" if value is None else format_date(value, pattern, locale="fr_FR")
+
+
+def build_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(settings.templates_dir),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=not settings.is_production,
+        undefined=Undefined if settings.is_production else StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    static_dir = settings.static_dir
+
+    def static_url(name: str) -> str:
+        return f"/static/{name}?v={static_version(static_dir, name)}"
+
+    env.globals.update(static_url=static_url, settings=settings)
+    env.filters.update(paris=paris, date_fr=date_fr)
+    return env
+
+
+def pop_flashes(context: dict[str, Any]) -> list[dict[str, str]]:
+    """Template callable: the flash messages of this request's session, removed once shown."""
+    request = context.get("request")
+    state = request.scope.get(SCOPE_KEY) if request is not None else None
+    return state.pop_flashes() if state is not None else []
+
+
+def current_account_id(context: dict[str, Any]) -> int | None:
+    request = context.get("request")
+    state = request.scope.get(SCOPE_KEY) if request is not None else None
+    return state.account_id if state is not None else None

@@ -1,0 +1,133 @@
+"""The database promises of DECISIONS.md 3: pragmas on every pooled connection, BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from portal.db import Database, UTCDateTime
+from portal.migrate import upgrade
+
+
+async def test_pragmas_hold_on_every_pooled_connection(db: Database) -> None:
+    seen: list[tuple[str, int, int, int]] = []
+
+    async def probe() -> None:
+        async with db.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT (SELECT journal_mode FROM pragma_journal_mode),"
+                        " (SELECT synchronous FROM pragma_synchronous),"
+                        " (SELECT foreign_keys FROM pragma_foreign_keys),"
+                        " (SELECT timeout FROM pragma_busy_timeout)"
+                    )
+                )
+            ).one()
+            seen.append(tuple(row))  # type: ignore[arg-type]
+            await asyncio.sleep(0.05)  # hold it, so the pool must open others
+
+    await asyncio.gather(*(probe() for _ in range(6)))
+    assert len(seen) == 6
+    for journal, synchronous, foreign_keys, busy in seen:
+        assert journal == "wal"
+        assert synchronous == 2  # FULL
+        assert foreign_keys == 1
+        assert busy >= 5000
+
+
+async def test_write_transactions_begin_immediate(db: Database) -> None:
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.write() as session:
+            await session.exec(text("SELECT 1"))
+        async with db.read() as session:
+            await session.exec(text("SELECT 2"))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert statements[0] == "BEGIN IMMEDIATE"
+    assert "BEGIN" in statements[2:] and "BEGIN IMMEDIATE" not in statements[2:]
+
+
+async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) -> None:
+    async with db.write() as session:
+        await session.exec(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)"))
+        await session.exec(text("INSERT INTO counter VALUES (1, 0)"))
+
+    async def increment() -> None:
+        async with db.write() as session:
+            value = (
+                await session.exec(text("SELECT value FROM counter WHERE id = 1"))
+            ).scalar_one()
+            await asyncio.sleep(0)  # let the others try to interleave
+            await session.exec(
+                text("UPDATE counter SET value = :v WHERE id = 1"), params={"v": value + 1}
+            )
+
+    await asyncio.gather(*(increment() for _ in range(40)))
+    async with db.read() as session:
+        assert (await session.exec(text("SELECT value FROM counter"))).scalar_one() == 40
+
+
+async def test_write_rolls_back_on_error(db: Database) -> None:
+    async with db.write() as session:
+        await session.exec(text("CREATE TABLE t (x INTEGER)"))
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            await session.exec(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("boom")
+    async with db.read() as session:
+        assert (await session.exec(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+def test_utc_datetime_refuses_naive_and_returns_aware() -> None:
+    column = UTCDateTime()
+    sqlite = type("D", (), {"name": "sqlite"})()
+    with pytest.raises(ValueError):
+        column.process_bind_param(datetime(2026, 1, 1), sqlite)
+    paris_summer = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    stored = column.process_bind_param(paris_summer, sqlite)
+    assert stored == datetime(2026, 7, 1, 10, 0)
+    assert column.process_result_value(stored, sqlite) == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+
+
+def test_alembic_upgrade_head_from_empty_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "empty.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    upgrade(url)  # a second run is a no-op, not an error
+    tables = {
+        r[0]
+        for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    assert {"alembic_version", "web_session"} <= tables
+
+
+def test_migrations_match_the_models(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Autogenerate against a migrated database finds nothing to do: migrations are complete."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from portal.models import load_all_models, metadata
+
+    path = tmp_path / "cmp.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    load_all_models()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), metadata
+        )
+    engine.dispose()
+    assert diff == []
