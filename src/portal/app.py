@@ -22,7 +22,7 @@ from litestar.template.config import TemplateConfig
 from portal import tasks
 from portal.db import Database, utcnow
 from portal.settings import Settings
-from portal.web import errors, security, sessions, templating
+from portal.web import auth, errors, security, sessions, templating
 
 logger = logging.getLogger("portal")
 
@@ -96,6 +96,7 @@ def create_app(
         ],
         before_send=[security.add_security_headers],
         exception_handlers={
+            auth.LoginRequired: auth.login_redirect,
             HTTPException: errors.http_exception_handler,
             Exception: errors.internal_error_handler,
         },

@@ -12,4 +12,5 @@ metadata = SQLModel.metadata
 
 def load_all_models() -> None:
     """Import every domain's models so that metadata is complete (Alembic, tests)."""
+    from portal.catalog import models as catalog  # noqa: F401
     from portal.web import sessions  # noqa: F401

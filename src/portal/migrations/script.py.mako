@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import sqlmodel
+
 import portal.db
 
 ${imports if imports else ""}

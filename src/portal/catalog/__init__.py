@@ -1,0 +1,1 @@
+"""The catalog: domains, qualifications, specialties, sessions, académies and opening periods."""
