@@ -44,6 +44,10 @@ class Settings:
     password_min_length: int = 8
     password_max_length: int = 20
     trusted_proxies: tuple[str, ...] = ()
+    mail_brand: str = "Portail Candidat"
+    password_hash_memory_kib: int = 19_456
+    password_hash_iterations: int = 2
+    password_hash_concurrency: int = 2
     debug: bool = False
     resources_dir: Path = PROJECT_ROOT
     extra: dict[str, str] = field(default_factory=dict)
@@ -110,6 +114,16 @@ class Settings:
             "trusted_proxies": tuple(
                 p.strip() for p in (get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip()
             ),
+            "mail_brand": get("PORTAL_MAIL_BRAND") or cls.mail_brand,
+            "password_hash_memory_kib": _int(
+                "PORTAL_PASSWORD_HASH_MEMORY_KIB", get("PORTAL_PASSWORD_HASH_MEMORY_KIB") or "19456"
+            ),
+            "password_hash_iterations": _int(
+                "PORTAL_PASSWORD_HASH_ITERATIONS", get("PORTAL_PASSWORD_HASH_ITERATIONS") or "2"
+            ),
+            "password_hash_concurrency": _int(
+                "PORTAL_PASSWORD_HASH_CONCURRENCY", get("PORTAL_PASSWORD_HASH_CONCURRENCY") or "2"
+            ),
             "debug": _bool(get("PORTAL_DEBUG") or "false"),
         }
         if get("PORTAL_RESOURCES_DIR"):
@@ -150,6 +164,13 @@ class Settings:
             )
         if not 1 <= self.password_min_length <= self.password_max_length:
             found.append("PORTAL_PASSWORD_MIN_LENGTH must be between 1 and the maximum length.")
+        if self.password_hash_memory_kib < 19_456 or self.password_hash_iterations < 2:
+            found.append(
+                "PORTAL_PASSWORD_HASH_MEMORY_KIB must be at least 19456 and "
+                "PORTAL_PASSWORD_HASH_ITERATIONS at least 2 (OWASP minimum for argon2id)."
+            )
+        if self.password_hash_concurrency < 1:
+            found.append("PORTAL_PASSWORD_HASH_CONCURRENCY must be at least 1.")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
         if not self.templates_dir.is_dir():

@@ -1,0 +1,72 @@
+"""The candidate account (GLOSSARY: compte candidat) and the login throttling state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from portal.db import UTCDateTime
+
+
+class Civility:
+    """Civilité as the guide shows it; the code is what is stored."""
+
+    CHOICES = (("M", "MONSIEUR"), ("MME", "MADAME"))
+    LABELS = dict(CHOICES)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)  # normalised: trimmed, NFC, lower case
+    pending_email: str | None = Field(default=None, max_length=254)  # awaits confirmation
+    civility: str = Field(max_length=3)
+    birth_name: str = Field(max_length=80)  # Nom de famille (nom de naissance), upper case
+    usage_name: str | None = Field(default=None, max_length=80)
+    first_names: str = Field(max_length=120)
+    birth_country_code: str = Field(foreign_key="country.code", max_length=3)
+    birth_date: date
+    birth_department_code: str | None = Field(
+        default=None, foreign_key="department.code", max_length=3
+    )
+    birth_city: str = Field(max_length=80)
+    password_hash: str = Field(max_length=255)
+    password_changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    candidate_number: str | None = Field(default=None, unique=True, max_length=20)
+    # Activation: the link carries this nonce; a resend replaces it, so older links stop working.
+    activation_nonce: str = Field(max_length=32)
+    activation_expires_at: datetime = Field(
+        sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    activated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def is_active(self) -> bool:
+        return self.activated_at is not None
+
+    @property
+    def civility_label(self) -> str:
+        return Civility.LABELS.get(self.civility, self.civility)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_names} {self.usage_name or self.birth_name}"
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive login failures of one login identifier or one client address.
+
+    Kept in the database so that every worker sees the same counts. ``key`` is
+    ``"login:<sha256 of the normalised email>"`` (the same for known and unknown emails, so
+    throttling reveals nothing) or ``"address:<ip>"``.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = Field(default=0)
+    last_failure_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,0 +1,1 @@
+"""Registrations (candidatures): the minimal model the account lock rule needs; the wizard extends it."""
