@@ -22,7 +22,7 @@ def _register_domains() -> None:
     """Import the domains that contribute loaders (they append themselves on import)."""
     import importlib
 
-    for module in ("portal.catalog.fixtures",):
+    for module in ("portal.catalog.fixtures", "portal.accounts.fixtures"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -74,3 +74,8 @@ async def purge_sessions(state: Any) -> None:
         timedelta(minutes=settings.session_idle_minutes),
         timedelta(hours=settings.session_absolute_hours),
     )
+
+
+# Domains that register periodic jobs (imported last: they use ``periodic`` above).
+from portal.accounts import jobs as _account_jobs  # noqa: E402, F401
+from portal.mail import sender as _mail_sender  # noqa: E402, F401
