@@ -6,6 +6,7 @@ from typing import Any
 
 
 def route_handlers() -> list[Any]:
+    from portal.catalog.controllers import CatalogController, EnrolController
     from portal.pages.controllers import PagesController
 
-    return [PagesController]
+    return [PagesController, CatalogController, EnrolController]

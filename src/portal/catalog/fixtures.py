@@ -2,13 +2,17 @@
 
 Rows that disappear from a file are kept (registrations may point at them); a changed label is
 updated. Registered with portal.fixtures, so `portal serve` and `portal demo load` both run it.
+
+The demo catalog (data/demo/catalog.json) is loaded by `portal demo load` only, upserted by natural
+keys, with dates relative to the load day so that something is always open.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +22,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal import fixtures
 from portal.catalog.models import (
     Academy,
+    Announcement,
     Country,
     Department,
     Domain,
     Establishment,
     HrOption,
+    ManagingOffice,
     Nationality,
+    OpeningPeriod,
+    Paper,
+    PaperKind,
+    Qualification,
+    Session,
+    Specialty,
 )
+from portal.catalog.periods import PARIS, wall_to_utc
 from portal.db import Database
 from portal.settings import Settings
 
@@ -127,3 +140,152 @@ async def load_reference(db: Database, settings: Settings, now: datetime) -> dic
 
 
 fixtures.REFERENCE_LOADERS.append(load_reference)
+
+
+# -- demo catalog ----------------------------------------------------------------------------------
+def demo_session_year(today: date) -> int:
+    """The session candidates register for: next year's from September, this year's before."""
+    return today.year + 1 if today.month >= 9 else today.year
+
+
+def _relative(today: date, offset: list[Any]) -> datetime:
+    """``[days, "HH:MM"]`` from the load day, Paris wall clock, as a UTC instant."""
+    days, clock_time = offset
+    wall = datetime.combine(today + timedelta(days=int(days)), time.fromisoformat(clock_time))
+    return wall_to_utc(wall)
+
+
+async def load_demo_catalog(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
+    """data/demo/catalog.json, upserted by natural keys; dates move with the load day."""
+    data = json.loads((settings.demo_dir / "catalog.json").read_text(encoding="utf-8"))
+    today = now.astimezone(PARIS).date()
+    year = demo_session_year(today)
+    counts = dict.fromkeys(
+        (
+            "qualifications",
+            "spécialités",
+            "sessions",
+            "services gestionnaires",
+            "épreuves",
+            "périodes d'inscription",
+            "annonces",
+        ),
+        0,
+    )
+    async with db.write() as session:
+        counts["qualifications"] = await upsert(
+            session,
+            Qualification,
+            ("code",),
+            (
+                {
+                    "code": q["code"],
+                    "domain_code": q["domain"],
+                    "name": q["name"],
+                    "asks_situation": q["asks_situation"],
+                    "requires_residence_academy": q["requires_residence_academy"],
+                }
+                for q in data["qualifications"]
+            ),
+        )
+        qualification_ids = {
+            q.code: q.id for q in (await session.exec(select(Qualification))).all()
+        }
+        for q in data["qualifications"]:
+            qid = qualification_ids[q["code"]]
+            counts["spécialités"] += await upsert(
+                session,
+                Specialty,
+                ("qualification_id", "code"),
+                (
+                    {"qualification_id": qid, "code": s["code"], "name": s["name"], "position": i}
+                    for i, s in enumerate(q["specialties"])
+                ),
+            )
+            counts["sessions"] += await upsert(
+                session,
+                Session,
+                ("qualification_id", "year"),
+                [{"qualification_id": qid, "year": year, "ends_on": date(year, 12, 31)}],
+            )
+            counts["services gestionnaires"] += await upsert(
+                session,
+                ManagingOffice,
+                ("academy_code", "qualification_id"),
+                (
+                    {
+                        "academy_code": o["academy"],
+                        "qualification_id": qid,
+                        "name": o["name"],
+                        "phone": o["phone"],
+                        "email": o["email"],
+                        "postal_address": "\n".join(o["postal_address"]),
+                    }
+                    for o in q["offices"]
+                ),
+            )
+            counts["épreuves"] += await upsert(
+                session,
+                Paper,
+                ("qualification_id", "specialty_id", "code"),
+                (
+                    {
+                        "qualification_id": qid,
+                        "specialty_id": None,
+                        "code": p["code"],
+                        "label": p["label"],
+                        "kind": PaperKind(p["kind"]).value,
+                        "choice_group": p.get("choice_group"),
+                        "mode": p["mode"],
+                        "position": i,
+                    }
+                    for i, p in enumerate(q["papers"])
+                ),
+            )
+            specialty_ids = {
+                s.code: s.id
+                for s in (
+                    await session.exec(select(Specialty).where(Specialty.qualification_id == qid))
+                ).all()
+            }
+            session_id = (
+                (
+                    await session.exec(
+                        select(Session).where(Session.qualification_id == qid, Session.year == year)
+                    )
+                )
+                .one()
+                .id
+            )
+            counts["périodes d'inscription"] += await upsert(
+                session,
+                OpeningPeriod,
+                ("session_id", "specialty_id", "academy_code"),
+                (
+                    {
+                        "session_id": session_id,
+                        "specialty_id": specialty_ids[p["specialty"]],
+                        "academy_code": p["academy"],
+                        "opens_at": _relative(today, p["opens"]),
+                        "closes_at": _relative(today, p["closes"]),
+                    }
+                    for p in q["periods"]
+                ),
+            )
+        counts["annonces"] = await upsert(
+            session,
+            Announcement,
+            ("message",),
+            (
+                {
+                    "message": a["message"],
+                    "shows_from": _relative(today, a["shows_from"]),
+                    "shows_until": _relative(today, a["shows_until"]),
+                }
+                for a in data["announcements"]
+            ),
+        )
+    return counts
+
+
+fixtures.DEMO_LOADERS.append(load_demo_catalog)

@@ -4,6 +4,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Response, Template
 
+from portal.catalog.service import current_announcements
 from portal.db import Database
 
 
@@ -11,8 +12,13 @@ class PagesController(Controller):
     include_in_schema = False
 
     @get("/", name="pages:home")
-    async def home(self) -> Template:
-        return Template(template_name="pages/home.html.j2")
+    async def home(self, request: Request) -> Template:
+        db: Database = request.app.state.db
+        async with db.read() as session:
+            announcements = await current_announcements(session, request.app.state.clock())
+        return Template(
+            template_name="pages/home.html.j2", context={"announcements": announcements}
+        )
 
     @get("/accessibilite", name="pages:accessibility")
     async def accessibility(self) -> Template:
