@@ -14,7 +14,14 @@ FIRST_VISIT_BUDGET = 30 * 1024
 PAGE_BUDGET = 8 * 1024
 FRAGMENT_BUDGET = 2 * 1024
 
-PAGES = ["/", "/accessibilite", "/mentions-legales", "/donnees-personnelles", "/page-inconnue"]
+PAGES = [
+    "/",
+    "/accessibilite",
+    "/mentions-legales",
+    "/donnees-personnelles",
+    "/page-inconnue",
+    "/ouverture-des-services",  # with the demo catalog: tests/catalog/test_budget.py
+]
 
 
 async def wire_size(client, path: str, **headers: str) -> int:  # type: ignore[no-untyped-def]
@@ -45,6 +52,8 @@ async def test_first_visit_within_budget(client) -> None:  # type: ignore[no-unt
 
 
 async def test_compression_is_real(client) -> None:  # type: ignore[no-untyped-def]
-    plain = await client.get("/static/js/htmx-2.0.11.min.js", headers={"Accept-Encoding": "identity"})
+    plain = await client.get(
+        "/static/js/htmx-2.0.11.min.js", headers={"Accept-Encoding": "identity"}
+    )
     compressed = await wire_size(client, "/static/js/htmx-2.0.11.min.js")
     assert compressed < len(plain.content) / 2
