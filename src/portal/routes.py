@@ -6,7 +6,14 @@ from typing import Any
 
 
 def route_handlers() -> list[Any]:
+    from portal.accounts.controllers import AccountsController, CandidateController
     from portal.catalog.controllers import CatalogController, EnrolController
     from portal.pages.controllers import PagesController
 
-    return [PagesController, CatalogController, EnrolController]
+    return [
+        PagesController,
+        CatalogController,
+        EnrolController,
+        AccountsController,
+        CandidateController,
+    ]

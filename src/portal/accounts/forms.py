@@ -30,6 +30,7 @@ class FieldSpec:
     hint: str | None = None
     autocomplete: str | None = None
     options: str | None = None  # civility | country | department
+    inline_check: bool = True  # checked by htmx on leaving the field
 
 
 @dataclass
@@ -161,6 +162,7 @@ def credential_fields(settings: Settings) -> tuple[FieldSpec, ...]:
             required=False,
             hint="Obligatoire pour changer d'adresse mail ou de mot de passe.",
             autocomplete="current-password",
+            inline_check=False,
         ),
     )
 

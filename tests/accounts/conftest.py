@@ -1,0 +1,107 @@
+"""Account tests: the app's SMTP points at the session's real aiosmtpd server, reference data
+(countries, départements) is loaded, and helpers drive the journeys through real HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+
+from portal.catalog.fixtures import load_reference
+from portal.mail.sender import deliver_pending
+from portal.settings import Settings
+from tests.conftest import Client, Mailbox
+
+PASSWORD = "Beuvry.Talu62"
+VALID: dict[str, str] = {
+    "civility": "M",
+    "birth_name": "Talu",
+    "birth_name_confirmation": "TALU",
+    "usage_name": "",
+    "first_names": "Jean",
+    "birth_country": "100",
+    "birth_date": "01/01/2002",
+    "birth_date_confirmation": "01/01/2002",
+    "birth_department": "062",
+    "birth_city": "Beuvry",
+    "email": "Jean_Talu@ac-rennes.fr",
+    "email_confirmation": "jean_talu@ac-rennes.fr",
+    "password": PASSWORD,
+    "password_confirmation": PASSWORD,
+}
+EMAIL = "jean_talu@ac-rennes.fr"
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp_server: Mailbox) -> Settings:
+    return dataclasses.replace(settings, smtp_host=smtp_server.host, smtp_port=smtp_server.port)
+
+
+@pytest.fixture
+async def client(app):  # type: ignore[no-untyped-def]
+    """Like the shared client, but redirects are seen (303 after POST) instead of followed."""
+    async with Client(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        test_client.follow_redirects = False
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+async def reference(app, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    await load_reference(app.state.db, settings, clock())
+
+
+async def deliver(app) -> int:  # type: ignore[no-untyped-def]
+    """Run the background sender once, as the periodic job would."""
+    state = app.state
+    return await deliver_pending(state.db, state.settings, state.clock())
+
+
+async def sign_up(client, **overrides: str):  # type: ignore[no-untyped-def]
+    await client.get("/compte/creer")
+    return await client.submit("/compte/creer", {**VALID, **overrides})
+
+
+async def mail_link(app, mailbox: Mailbox, address: str, count: int = 1, path: str = "") -> str:  # type: ignore[no-untyped-def]
+    await deliver(app)
+    messages = await mailbox.wait_for(address, count=count)
+    links = [link for link in Mailbox.links(messages[count - 1]) if path in link]
+    assert links, Mailbox.text(messages[count - 1])
+    return links[0]
+
+
+async def sign_up_and_activate(client, app, mailbox: Mailbox, **overrides: str) -> str:  # type: ignore[no-untyped-def]
+    response = await sign_up(client, **overrides)
+    assert response.status_code == 303, response.text
+    email = overrides.get("email", EMAIL).lower()
+    link = await mail_link(app, mailbox, email, path="/compte/activer/")
+    activated = await client.get(link)
+    assert activated.status_code == 303
+    return email
+
+
+async def log_in(client, email: str = EMAIL, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+    await client.get("/connexion")
+    return await client.submit("/connexion", {"email": email, "password": password, **extra})
+
+
+def field_error(html: str, name: str) -> str | None:
+    """The error message shown next to a field (without the hidden "Erreur : " prefix)."""
+    field_id = "champ-" + name.replace("_", "-")
+    match = re.search(
+        rf'<p class="field-error" id="{field_id}-erreur"><span class="visually-hidden">Erreur : </span>(.*?)</p>',
+        html,
+        re.S,
+    )
+    return match.group(1) if match else None
+
+
+def unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def values(form: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items()}
