@@ -78,6 +78,27 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Erase the accounts not activated within 48 h (the server also does it every few minutes)."""
+    from portal.accounts.service import purge_unactivated
+    from portal.db import Database, utcnow
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await purge_unactivated(db, utcnow())
+        finally:
+            await db.dispose()
+
+    erased = asyncio.run(run())
+    print(f"Comptes non activés dans les 48h effacés : {erased}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -122,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.add_parser("load", help="load demo data (idempotent)").set_defaults(
         func=cmd_demo_load
     )
+
+    commands.add_parser(
+        "purge", help="erase the accounts not activated within 48 h (idempotent)"
+    ).set_defaults(func=cmd_purge)
 
     commands.add_parser("check", help="validate the configuration").set_defaults(func=cmd_check)
     return parser

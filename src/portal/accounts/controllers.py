@@ -191,7 +191,8 @@ class AccountsController(Controller):
             if outcome == "activated"
             else "Votre compte est déjà activé. Vous pouvez vous connecter."
         )
-        return see_other(request, "/connexion", flash=message, kind="success")
+        target = HOME if _logged_in(request) else "/connexion"
+        return see_other(request, target, flash=message, kind="success")
 
     @get("/compte/renvoyer-lien", name="accounts:resend")
     async def resend_form(self, request: Request) -> Template:

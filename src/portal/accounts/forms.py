@@ -76,7 +76,11 @@ IDENTITY_FIELDS = (
         autocomplete="off",
     ),
     FieldSpec("first_names", "Prénoms", autocomplete="given-name"),
-    FieldSpec("birth_country", "Pays de naissance", kind="select", options="country"),
+    # 198 countries: re-sending the list on change would outweigh the fragment budget (2 KB),
+    # and a choice from the list can hardly be wrong; the full submit still checks it.
+    FieldSpec(
+        "birth_country", "Pays de naissance", kind="select", options="country", inline_check=False
+    ),
     FieldSpec(
         "birth_date",
         "Date de naissance",
