@@ -61,22 +61,24 @@ async def test_write_transactions_begin_immediate(db: Database) -> None:
 
 async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) -> None:
     async with db.write() as session:
-        await session.exec(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)"))
-        await session.exec(text("INSERT INTO counter VALUES (1, 0)"))
+        await session.exec(
+            text("CREATE TABLE probe_counter (id INTEGER PRIMARY KEY, value INTEGER)")
+        )
+        await session.exec(text("INSERT INTO probe_counter VALUES (1, 0)"))
 
     async def increment() -> None:
         async with db.write() as session:
             value = (
-                await session.exec(text("SELECT value FROM counter WHERE id = 1"))
+                await session.exec(text("SELECT value FROM probe_counter WHERE id = 1"))
             ).scalar_one()
             await asyncio.sleep(0)  # let the others try to interleave
             await session.exec(
-                text("UPDATE counter SET value = :v WHERE id = 1"), params={"v": value + 1}
+                text("UPDATE probe_counter SET value = :v WHERE id = 1"), params={"v": value + 1}
             )
 
     await asyncio.gather(*(increment() for _ in range(40)))
     async with db.read() as session:
-        assert (await session.exec(text("SELECT value FROM counter"))).scalar_one() == 40
+        assert (await session.exec(text("SELECT value FROM probe_counter"))).scalar_one() == 40
 
 
 async def test_write_rolls_back_on_error(db: Database) -> None:

@@ -1,18 +1,34 @@
-"""A candidate's registration (candidature / inscription). Minimal for now: the account lock rule
-needs to know whether one exists; the registration wizard extends this table."""
+"""Registrations (candidature / inscription), their saved versions, wizard drafts, counters.
+
+A registration keeps its current data as a JSON snapshot of the wizard's clean steps, and every
+saved version is kept in ``registration_version`` (the PDFs of later issues are per version).
+Drafts live in the database, attached to the account, so they survive "Quitter", logout and a
+session timeout; the session itself only carries small ids (DECISIONS.md 2).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime
 
 
 class Registration(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("account_id", "registration_number"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "registration_number"),
+        # One live registration per candidate and opening period (withdrawn ones do not count).
+        Index(
+            "uq_registration_live_period",
+            "account_id",
+            "opening_period_id",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
@@ -22,3 +38,60 @@ class Registration(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The draft key that created it: a replayed "Enregistrer" finds it instead of creating another.
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=32)
+    data: str = Field(default="{}", sa_column=Column(Text(), nullable=False, server_default="{}"))
+
+
+class RegistrationVersion(SQLModel, table=True):
+    """Version 01, 02, ... of a registration, exactly as saved."""
+
+    __tablename__ = "registration_version"
+    __table_args__ = (UniqueConstraint("registration_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    version: int
+    opening_period_id: int = Field(foreign_key="opening_period.id")
+    data: str = Field(sa_column=Column(Text(), nullable=False))
+    saved_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RegistrationDraft(SQLModel, table=True):
+    """What the candidate typed in the wizard and has not saved yet.
+
+    ``data`` is ``{"clean": {step: values}, "raw": {step: values}}``: clean values passed the
+    step's validation on "Suivant" (the step is complete); raw values are what was typed and not
+    yet valid, kept so that nothing typed is lost ("Précédent", "Quitter", errors).
+    A modification's draft starts from the registration's data and remembers ``base_version``
+    for optimistic locking.
+    """
+
+    __tablename__ = "registration_draft"
+    __table_args__ = (
+        Index(
+            "uq_registration_draft_new",
+            "account_id",
+            "opening_period_id",
+            unique=True,
+            sqlite_where=text("registration_id IS NULL"),
+            postgresql_where=text("registration_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=32)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    opening_period_id: int = Field(foreign_key="opening_period.id", index=True)
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", unique=True)
+    base_version: int | None = None
+    data: str = Field(default="{}", sa_column=Column(Text(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Counter(SQLModel, table=True):
+    """A named sequence, advanced inside the transaction that uses the number (never max()+1)."""
+
+    name: str = Field(primary_key=True, max_length=60)
+    value: int = Field(default=0)
