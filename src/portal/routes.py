@@ -9,6 +9,7 @@ def route_handlers() -> list[Any]:
     from portal.accounts.controllers import AccountsController, CandidateController
     from portal.catalog.controllers import CatalogController, EnrolController
     from portal.pages.controllers import PagesController
+    from portal.registrations.controllers import RegistrationsController
 
     return [
         PagesController,
@@ -16,4 +17,5 @@ def route_handlers() -> list[Any]:
         EnrolController,
         AccountsController,
         CandidateController,
+        RegistrationsController,
     ]

@@ -79,3 +79,4 @@ async def purge_sessions(state: Any) -> None:
 # Domains that register periodic jobs (imported last: they use ``periodic`` above).
 from portal.accounts import jobs as _account_jobs  # noqa: E402, F401
 from portal.mail import sender as _mail_sender  # noqa: E402, F401
+from portal.registrations import jobs as _registration_jobs  # noqa: E402, F401

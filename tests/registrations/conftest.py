@@ -1,0 +1,164 @@
+"""Registration tests: reference data and the demo catalog loaded into the test's SQLite file,
+activated candidates created directly, and a helper that logs in for real through /connexion."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from portal import fixtures
+from portal.accounts import passwords
+from portal.accounts.models import Account
+from portal.catalog.models import Academy, OpeningPeriod, Qualification, Specialty
+from tests.conftest import Client
+
+PASSWORD = "Beuvry.Talu62"
+
+
+@pytest.fixture
+async def client(app):  # type: ignore[no-untyped-def]
+    """Redirects are seen (303 after POST), not followed."""
+    async with Client(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        test_client.follow_redirects = False
+        yield test_client
+
+
+@pytest.fixture
+async def demo(app, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    await fixtures.load(app.state.db, settings, clock(), demo=True)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    from portal.settings import Settings
+
+    return passwords.hash_password_sync(PASSWORD, Settings.from_env({}, secret_key="x" * 40))
+
+
+async def make_account(db, clock, password_hash: str, email: str, **identity) -> int:  # type: ignore[no-untyped-def]
+    now = clock()
+    async with db.write() as session:
+        account = Account(
+            email=email,
+            civility=identity.get("civility", "M"),
+            birth_name=identity.get("birth_name", "TALU"),
+            first_names=identity.get("first_names", "Jean"),
+            birth_country_code="100",
+            birth_date=date(2002, 1, 1),
+            birth_department_code="062",
+            birth_city="BEUVRY",
+            password_hash=password_hash,
+            password_changed_at=now,
+            activation_nonce=secrets.token_urlsafe(16),
+            activation_expires_at=now,
+            activated_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(account)
+        await session.flush()
+        return account.id  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def candidate(app, clock, demo, password_hash) -> int:  # type: ignore[no-untyped-def]
+    return await make_account(app.state.db, clock, password_hash, "jean_talu@ac-rennes.fr")
+
+
+async def log_in(client, email: str = "jean_talu@ac-rennes.fr") -> None:  # type: ignore[no-untyped-def]
+    await client.get("/connexion")
+    response = await client.submit("/connexion", {"email": email, "password": PASSWORD})
+    assert response.status_code == 303, response.text
+
+
+async def period_id(db, qualification: str, academy: str, specialty: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    async with db.read() as session:
+        statement = (
+            select(OpeningPeriod.id)
+            .join(Specialty, Specialty.id == OpeningPeriod.specialty_id)
+            .join(Qualification, Qualification.id == Specialty.qualification_id)
+            .join(Academy, Academy.code == OpeningPeriod.academy_code)
+            .where(Qualification.code == qualification, Academy.code == academy)
+        )
+        if specialty is not None:
+            statement = statement.where(Specialty.code == specialty)
+        return (await session.exec(statement)).first()  # type: ignore[return-value]
+
+
+IDENTIFICATION = {
+    "address_country": "100",
+    "address1": "Rue de la pluie",
+    "postal_code": "78270",
+    "locality": "Blaru",
+    "nationality": "100",
+    "phone": "01 23 45 67 89",
+}
+SITUATION = {
+    "corps": "AC1D",
+    "status": "TIT",
+    "position": "ACT",
+    "work_country": "100",
+    "work_department": "078",
+    "work_locality": "78000-VERSAILLES",
+    "establishment": "0783371R",
+}
+
+
+def location(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 303, (response.status_code, response.text[:2000])
+    return response.headers["location"]
+
+
+def field_error(html: str, name: str) -> str | None:
+    field_id = "champ-" + name.replace("_", "-")
+    match = re.search(
+        rf'id="{field_id}-erreur"><span class="visually-hidden">Erreur : </span>(.*?)</p>',
+        html,
+        re.S,
+    )
+    return match.group(1) if match else None
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What a browser would submit from the page's wizard form as shown (selected options,
+    text values, checked boxes; readonly account fields and buttons left out)."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.values: dict[str, str] = {}
+            self.select: str | None = None
+            self.first_option: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            name = a.get("name") or ""
+            if tag == "input" and name and not name.startswith(("account_", "_csrf")):
+                kind = a.get("type", "text")
+                if kind in ("radio", "checkbox"):
+                    if "checked" in a:
+                        self.values[name] = a.get("value") or ""
+                elif kind != "submit":
+                    self.values[name] = a.get("value") or ""
+            elif tag == "select" and name:
+                self.select, self.first_option = name, None
+            elif tag == "option" and self.select:
+                value = a.get("value") or ""
+                if self.first_option is None:
+                    self.first_option = value
+                    self.values.setdefault(self.select, value)
+                if "selected" in a:
+                    self.values[self.select] = value
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "select":
+                self.select = None
+
+    parser = Form()
+    parser.feed(html.split('<form method="post" action="/inscriptions/')[1])
+    return parser.values
