@@ -1,0 +1,196 @@
+"""Every validation rule of the wizard's tabs, with its French message."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.registrations import forms
+from portal.registrations.forms import Choices, PaperChoice
+
+CHOICES = Choices(
+    countries=[("100", "FRANCE (DONT OUTRE-MER)"), ("131", "BELGIQUE")],
+    nationalities=[("100", "Français"), ("131", "Belge")],
+    departments=[("078", "078 - YVELINES"), ("035", "035 - ILLE ET VILAINE")],
+    corps=[("AC1D", "AGENT CONTRACTUEL 1ER DEGRE")],
+    statuses=[("TIT", "Titulaire")],
+    positions=[("ACT", "Activité")],
+    offers={
+        "1": ("CERTIFICATION", [("10", "ARTS CINEMA"), ("11", "DNL")]),
+        "2": ("BIA", [("20", "SANS")]),
+    },
+    establishments={"0783371R": "078", "0350024F": "035"},
+    postal_prefixes=("78", "35", "971", "97133"),
+)
+IDENT = {
+    "address_country": "100",
+    "address1": "Rue de la pluie",
+    "postal_code": "78270",
+    "locality": "Blaru",
+    "nationality": "100",
+    "phone": "",
+}
+
+
+def errors_of(values: dict[str, str]) -> dict[str, str]:
+    return forms.identification({**IDENT, **values}, CHOICES).errors
+
+
+def test_identification_valid_and_normalised() -> None:
+    result = forms.identification(
+        {**IDENT, "phone": "01 23.45-67 89", "locality": " blaru "}, CHOICES
+    )
+    assert result.valid
+    assert result.clean["phone"] == "0123456789"
+    assert result.clean["locality"] == "BLARU"
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        (
+            {"address_country": "999"},
+            "address_country",
+            "Choisissez le pays de votre adresse dans la liste.",
+        ),
+        ({"address1": ""}, "address1", "Saisissez votre adresse (numéro et voie)."),
+        ({"address3": "x" * 39}, "address3", "L'adresse 3 ne doit pas dépasser 38 caractères."),
+        ({"postal_code": ""}, "postal_code", "Saisissez votre code postal."),
+        (
+            {"postal_code": "7827A"},
+            "postal_code",
+            "Le code postal doit comporter 5 chiffres, par exemple 78270.",
+        ),
+        (
+            {"postal_code": "00000"},
+            "postal_code",
+            "Le code postal 00000 ne correspond à aucun département.",
+        ),
+        (
+            {"address_country": "131", "postal_code": "12345678901"},
+            "postal_code",
+            "Le code postal ne doit pas dépasser 10 caractères.",
+        ),
+        ({"locality": ""}, "locality", "Saisissez votre localité."),
+        ({"nationality": ""}, "nationality", "Choisissez votre nationalité."),
+        ({"nationality": "777"}, "nationality", "Choisissez une nationalité dans la liste."),
+    ],
+)
+def test_identification_messages(values: dict[str, str], field: str, message: str) -> None:
+    assert errors_of(values)[field] == message
+
+
+def test_locality_and_phone_shapes() -> None:
+    assert errors_of({"locality": "<script>"})["locality"].startswith(
+        "La localité ne peut contenir"
+    )
+    assert errors_of({"phone": "12345"})["phone"].startswith(
+        "Le numéro de téléphone doit comporter 10 chiffres"
+    )
+    assert "phone" not in errors_of({"phone": "+33123456789"})
+    assert "postal_code" not in errors_of({"address_country": "131", "postal_code": "B-1000"})
+
+
+def test_qualification_messages() -> None:
+    assert forms.qualification(
+        {"qualification": "1", "period": "10"}, CHOICES, "Certification"
+    ).valid
+    assert forms.qualification({"qualification": "9"}, CHOICES, "Certification").errors == {
+        "qualification": "Choisissez la certification dans la liste."
+    }
+    assert forms.qualification({"qualification": "9"}, CHOICES, "Examen").errors == {
+        "qualification": "Choisissez l'examen dans la liste."
+    }
+    changed = forms.qualification({"qualification": "2", "period": "10"}, CHOICES, "Examen")
+    assert changed.errors["period"] == (
+        "Choisissez le secteur disciplinaire dans la liste : la liste a été mise à jour pour "
+        "votre choix."
+    )
+    assert (
+        forms.qualification({"qualification": "1", "period": ""}, CHOICES, "Examen").errors[
+            "period"
+        ]
+        == "Choisissez le secteur disciplinaire dans la liste."
+    )
+
+
+SITUATION = {
+    "corps": "AC1D",
+    "status": "TIT",
+    "position": "ACT",
+    "work_country": "100",
+    "work_department": "078",
+    "work_locality": "78000-VERSAILLES",
+    "establishment": "0783371r",
+}
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"corps": ""}, "corps", "Choisissez votre corps."),
+        ({"corps": "X"}, "corps", "Choisissez dans la liste votre corps."),
+        ({"status": ""}, "status", "Choisissez votre statut."),
+        ({"position": ""}, "position", "Choisissez votre position administrative."),
+        (
+            {"work_country": "999"},
+            "work_country",
+            "Choisissez le pays de votre lieu d'exercice dans la liste.",
+        ),
+        (
+            {"work_department": ""},
+            "work_department",
+            "Choisissez le département de votre lieu d'exercice.",
+        ),
+        ({"work_department": "999"}, "work_department", "Choisissez un département dans la liste."),
+        (
+            {"work_country": "131"},
+            "work_department",
+            "Le département ne se choisit que si votre lieu d'exercice est en France.",
+        ),
+        ({"work_locality": ""}, "work_locality", "Saisissez la localité de votre lieu d'exercice."),
+        (
+            {"establishment": "0350024F"},
+            "establishment",
+            "Cet établissement n'est pas dans le département choisi : recherchez-le de nouveau et sélectionnez-le dans la liste.",
+        ),
+    ],
+)
+def test_situation_messages(values: dict[str, str], field: str, message: str) -> None:
+    assert forms.situation({**SITUATION, **values}, CHOICES).errors[field] == message
+
+
+def test_situation_valid_and_establishment_required_in_france() -> None:
+    result = forms.situation(SITUATION, CHOICES)
+    assert result.valid and result.clean["establishment"] == "0783371R"
+    missing = forms.situation({**SITUATION, "establishment": ""}, CHOICES)
+    assert missing.errors["establishment"].startswith("Choisissez votre établissement ou service")
+    abroad = forms.situation(
+        {**SITUATION, "work_country": "131", "work_department": "", "establishment": "X"}, CHOICES
+    )
+    assert abroad.valid and abroad.clean["establishment"] == ""
+
+
+PAPERS = [
+    PaperChoice("1", "010 - EPREUVE 1", "mandatory", "Orale", None),
+    PaperChoice("2", "020 - ANGLAIS", "optional", "Ecrite", None),
+    PaperChoice("3", "030 - OPTION A", "choice", "Ecrite", "Epreuve à option"),
+    PaperChoice("4", "031 - OPTION B", "choice", "Orale", "Epreuve à option"),
+]
+
+
+def test_papers_rules() -> None:
+    key = PAPERS[2].field_name
+    assert key == "choice_epreuve-a-option"
+    ok = forms.papers({key: "4"}, PAPERS, ["2"])
+    assert ok.valid and ok.clean == {"optional": ["2"], "choice": {"Epreuve à option": "4"}}
+    assert forms.papers({}, PAPERS, []).errors == {
+        key: "Choisissez une épreuve : Epreuve à option."
+    }
+    assert forms.papers({key: "1"}, PAPERS, []).errors == {
+        key: "Choisissez une épreuve dans la liste : Epreuve à option."
+    }
+    assert forms.papers({key: "3"}, PAPERS, ["1"]).errors == {
+        "optional": "Choisissez les épreuves facultatives dans la liste."
+    }
+    nothing_to_choose = forms.papers({}, PAPERS[:1], [])
+    assert nothing_to_choose.valid and nothing_to_choose.clean == {"optional": [], "choice": {}}

@@ -1,0 +1,120 @@
+"""The wizard's pages and fragments: one URL, two representations, within the weight budgets."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from tests.registrations.conftest import IDENTIFICATION, SITUATION, location, log_in, period_id
+
+PAGE_BUDGET = 8 * 1024
+FRAGMENT_BUDGET = 2 * 1024
+TAB_FRAGMENT_BUDGET = 8 * 1024  # a whole tab swapped in place weighs what its page's main does
+
+
+async def _draft(client, app, qualification="CCPE1D", specialty="ACA") -> str:  # type: ignore[no-untyped-def]
+    await log_in(client)
+    pid = await period_id(app.state.db, qualification, "versailles", specialty)
+    return location(await client.get(f"/inscriptions/nouvelle/{pid}")).rsplit("/", 1)[0]
+
+
+def compressed(body: bytes) -> int:
+    return len(gzip.compress(body, 6))
+
+
+async def test_tab_page_and_fragment(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    page = await client.get(f"{base}/identification")
+    fragment = await client.htmx_get(f"{base}/identification")
+    assert "HX-Request" in page.headers["vary"] and "HX-Request" in fragment.headers["vary"]
+    assert page.text.lstrip().startswith("<!doctype html>")
+    assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<div id="wizard"')
+    assert "<title>1 - Identification" in fragment.text  # htmx updates the title from it
+    boosted = await client.htmx_get(f"{base}/identification", headers={"HX-Boosted": "true"})
+    assert boosted.text.lstrip().startswith("<!doctype html>")
+    assert compressed(page.content) <= PAGE_BUDGET, compressed(page.content)
+    assert compressed(fragment.content) <= TAB_FRAGMENT_BUDGET
+
+
+async def test_valid_next_under_htmx_lands_on_the_next_tab(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    response = await client.submit(
+        f"{base}/identification", IDENTIFICATION, headers={"HX-Request": "true"}
+    )
+    assert location(response).endswith("/qualification")  # htmx follows it and pushes the URL
+    followed = await client.htmx_get(location(response))
+    assert followed.text.lstrip().startswith('<div id="wizard"')
+    assert 'aria-current="step">2 - Qualification présentée' in followed.text
+
+
+async def test_errors_under_htmx_come_back_as_the_tab_with_200(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    response = await client.submit(
+        f"{base}/identification", {**IDENTIFICATION, "address1": ""}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200  # htmx 2 does not swap 4xx
+    assert response.text.lstrip().startswith('<div id="wizard"')
+    assert "<title>Erreur : 1 - Identification" in response.text
+    assert 'class="error-summary"' in response.text and "autofocus" in response.text
+
+
+@pytest.mark.parametrize("step", ["qualification", "situation", "epreuves", "recapitulatif"])
+async def test_every_tab_page_within_budget(client, app, candidate, step) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    await client.submit(f"{base}/identification", IDENTIFICATION)
+    page = await client.get(f"{base}/qualification")
+    from tests.registrations.conftest import form_values
+
+    await client.submit(f"{base}/qualification", form_values(page.text))
+    await client.submit(f"{base}/situation", SITUATION)
+    await client.submit(f"{base}/epreuves", {})
+    response = await client.get(f"{base}/{step}")
+    assert response.status_code == 200
+    assert compressed(response.content) <= PAGE_BUDGET, (step, compressed(response.content))
+
+
+async def test_small_fragments_within_budget(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    for url in (
+        f"{base}/secteurs?qualification=1",
+        f"{base}/etablissements?work_department=078&establishment_query=lycee",
+    ):
+        response = await client.htmx_get(url)
+        assert response.status_code == 200
+        assert compressed(response.content) <= FRAGMENT_BUDGET, (url, compressed(response.content))
+
+
+async def test_list_show_number_print_withdraw_pages(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    empty = await client.get("/mes-inscriptions")
+    assert (
+        "Vous n&#39;avez aucune inscription en cours" in empty.text
+        or "aucune inscription" in empty.text
+    )
+    await client.submit(f"{base}/identification", IDENTIFICATION)
+    from tests.registrations.conftest import form_values
+
+    page = await client.get(f"{base}/qualification")
+    await client.submit(f"{base}/qualification", form_values(page.text))
+    await client.submit(f"{base}/situation", SITUATION)
+    await client.submit(f"{base}/epreuves", {})
+    preview = await client.get(f"{base}/apercu")
+    assert "pas encore enregistrée" in preview.text
+    await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    for url, text in (
+        ("/mes-inscriptions", "N° : 001"),
+        ("/mes-inscriptions/001", "Récapitulatif (consultation)"),
+        ("/mes-inscriptions/001/numero", "Votre numéro candidat"),
+        ("/mes-inscriptions/001/imprimer", "Récapitulatif d&#39;inscription"),
+        ("/mes-inscriptions/001/se-desinscrire", "Se désinscrire"),
+    ):
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.text, url
+        assert response.headers["cache-control"] == "no-store"
+        assert compressed(response.content) <= PAGE_BUDGET, (url, compressed(response.content))
+    assert (await client.get("/mes-inscriptions/002")).status_code == 404
+    assert (await client.get("/mes-inscriptions/abc")).status_code == 404
+    assert (await client.get("/inscriptions/brouillon/nope/identification")).status_code == 404
+    assert (await client.get("/inscriptions/nouvelle/99999")).status_code == 404
