@@ -69,3 +69,12 @@ def focused_text(page: Page) -> str:
     return page.evaluate(
         "() => (document.activeElement && document.activeElement.textContent || '').trim()"
     )
+
+
+def wait_for_htmx(page: Page) -> None:
+    """Wait until htmx has finished every request, swap and settle (a person's pause between
+    two choices; a test is faster than any person and must not act on a half-swapped page)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+    page.wait_for_timeout(50)  # htmx binds triggers on the new content right after settling

@@ -70,7 +70,12 @@ def registration_url(number: str, tail: str = "") -> str:
 
 
 def _go(request: Request, url: str, *, flash: str | None = None) -> Response[Any]:
-    """303 for a plain form; for htmx, a client-side redirect that keeps the swap in place."""
+    """303 after a POST. Between tabs htmx follows it and swaps the next tab in place; a
+    destination outside the wizard is a whole page, so htmx is told to load it as one."""
+    if wants_fragment(request) and not url.startswith("/inscriptions/brouillon/"):
+        if flash:
+            get_session(request).flash(flash)
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
     return see_other(request, url, flash=flash)
 
 
