@@ -119,6 +119,7 @@ async def test_every_selector_state(client, clock, demo, state: str, htmx: bool)
         'method="get"',
         f'hx-get="{BASE}"',
         'hx-target="#catalog-selector"',
+        'hx-swap="outerHTML settle:0ms"',
         'hx-push-url="true"',
     ):
         assert attribute in form
