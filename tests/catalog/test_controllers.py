@@ -108,6 +108,7 @@ async def test_every_selector_state(client, clock, demo, state: str, htmx: bool)
     else:
         assert_full_page(response, "Ouverture des services")
         assert "hx-push-url" not in response.headers
+        assert "<title>Ouverture des services - Portail Candidat</title>" in response.text
     markup, words = EXPECTED[state]
     assert markup in response.text
     assert words.format(year=year(clock)) in text_of(response.text)
@@ -211,6 +212,8 @@ async def test_bad_values_get_a_french_message_never_a_500(
     assert message in text_of(response.text)
     if message:
         assert 'role="alert"' in response.text
+        if not htmx:
+            assert "<title>Erreur : Ouverture des services" in response.text
     (assert_fragment if htmx else lambda r: assert_full_page(r, "Ouverture des services"))(response)
 
 

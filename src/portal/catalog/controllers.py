@@ -31,7 +31,13 @@ async def _selector_page(request: Request, page: str, base: str, *, enrol: bool)
     query = selector.query()
     canonical = f"{base}?{query}" if query else base
     headers = {"HX-Push-Url": canonical} if wants_fragment(request) else {}
-    context = {"selector": selector, "base": base, "enrol": enrol, "now": now}
+    context = {
+        "selector": selector,
+        "base": base,
+        "enrol": enrol,
+        "now": now,
+        "errors": selector.errors,  # base.html.j2 prefixes the <title> with "Erreur :"
+    }
     return render(request, page, context, fragment=SELECTOR_FRAGMENT, headers=headers)
 
 
