@@ -27,6 +27,24 @@ from portal.settings import Settings
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-itsdangerous-0123456789"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, where the async tests could not run theirs."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.path))
+
+
+def field_error(html: str, name: str) -> str | None:
+    """The error message shown next to a field (without the hidden "Erreur : " prefix)."""
+    field_id = "champ-" + name.replace("_", "-")
+    match = re.search(
+        rf'<p class="field-error" id="{field_id}-erreur"><span class="visually-hidden">'
+        r"Erreur : </span>(.*?)</p>",
+        html,
+        re.S,
+    )
+    return match.group(1) if match else None
+
+
 class Clock:
     """An injectable clock: tests move time forward instead of sleeping."""
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from portal.catalog.fixtures import load_reference
 from portal.mail.sender import deliver_pending
 from portal.settings import Settings
-from tests.conftest import Client, Mailbox
+from tests.conftest import Client, Mailbox, field_error  # noqa: F401 (re-exported)
 
 PASSWORD = "Beuvry.Talu62"
 VALID: dict[str, str] = {
@@ -84,17 +83,6 @@ async def sign_up_and_activate(client, app, mailbox: Mailbox, **overrides: str) 
 async def log_in(client, email: str = EMAIL, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
     await client.get("/connexion")
     return await client.submit("/connexion", {"email": email, "password": password, **extra})
-
-
-def field_error(html: str, name: str) -> str | None:
-    """The error message shown next to a field (without the hidden "Erreur : " prefix)."""
-    field_id = "champ-" + name.replace("_", "-")
-    match = re.search(
-        rf'<p class="field-error" id="{field_id}-erreur"><span class="visually-hidden">Erreur : </span>(.*?)</p>',
-        html,
-        re.S,
-    )
-    return match.group(1) if match else None
 
 
 def unescape(text: str) -> str:

@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/browser/" in str(item.fspath):
+        if "/tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
 
 
@@ -139,11 +139,12 @@ class PageProblems:
         self.messages.append(f"page error: {error}")
 
 
-def _page(context: BrowserContext) -> Iterator[Page]:
+def _page(context: BrowserContext, *, javascript: bool = True) -> Iterator[Page]:
     problems = PageProblems()
     context.on("console", problems.console)
     context.on("weberror", lambda web_error: problems.page_error(web_error.error))
     page = context.new_page()
+    page.portal_javascript_disabled = not javascript  # type: ignore[attr-defined]
     page.set_default_timeout(10_000)
     yield page
     context.close()
@@ -163,4 +164,4 @@ def page_nojs(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(
         base_url=live_server.url, locale="fr-FR", java_script_enabled=False
     )
-    yield from _page(context)
+    yield from _page(context, javascript=False)

@@ -31,6 +31,9 @@ def axe_violations(page: Page) -> list[dict]:
 
 def assert_accessible(page: Page, what: str = "") -> None:
     """Fail with a readable report if axe-core finds any WCAG 2.1 A or AA violation."""
+    if getattr(page, "portal_javascript_disabled", False):
+        # Scripts cannot run there (axe would wait forever): check the same URL with JS on.
+        raise AssertionError("assert_accessible needs a page with JavaScript on")
     violations = axe_violations(page)
     if violations:
         lines = [f"axe-core found {len(violations)} violation(s) on {what or page.url}:"]

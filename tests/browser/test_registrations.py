@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.accounts import passwords
-from portal.accounts.models import Account
+from portal.accounts.fixtures import activated_account
 from portal.db import Database
 from portal.settings import Settings
 from tests.browser.helpers import assert_accessible, is_focused, tab_to, wait_for_htmx
@@ -31,28 +30,9 @@ def create_candidate(live_server, email: str) -> str:  # type: ignore[no-untyped
 
     async def write() -> None:
         db = Database(settings.database_url)
-        now = datetime.now(UTC)
         try:
             async with db.write() as session:
-                session.add(
-                    Account(
-                        email=email,
-                        civility="M",
-                        birth_name="TALU",
-                        first_names="Jean",
-                        birth_country_code="100",
-                        birth_date=date(2002, 1, 1),
-                        birth_department_code="062",
-                        birth_city="BEUVRY",
-                        password_hash=password_hash,
-                        password_changed_at=now,
-                        activation_nonce=secrets.token_urlsafe(16),
-                        activation_expires_at=now,
-                        activated_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                session.add(activated_account(email, password_hash, datetime.now(UTC)))
         finally:
             await db.dispose()
 
@@ -303,11 +283,9 @@ def test_bia_residence_error_is_accessible(page: Page, live_server) -> None:  # 
         page.get_by_text("vous devez vous inscrire dans l'académie de votre lieu de résidence")
     ).to_be_visible()
     fill_identification(page, postal="35000")
-    next_tab(page)
-    next_tab(page)
-    expect(page.get_by_role("heading", level=2, name="3 - Epreuves")).to_be_visible()
+    walk_to_recap(page, ("2 - Qualification présentée", "3 - Epreuves"))
     page.get_by_label("Epreuve facultative", exact=False).first.check()
-    next_tab(page)
+    walk_to_recap(page, ("4 - Récapitulatif",))
     alert = page.locator(".notice-error")
     expect(alert).to_contain_text("ACADÉMIE DE RENNES")
     expect(page.get_by_role("button", name="Enregistrer")).to_be_disabled()

@@ -3,16 +3,12 @@ activated candidates created directly, and a helper that logs in for real throug
 
 from __future__ import annotations
 
-import re
-import secrets
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
 from portal import fixtures
 from portal.accounts import passwords
-from portal.accounts.models import Account
+from portal.accounts.fixtures import activated_account
 from portal.catalog.models import Academy, OpeningPeriod, Qualification, Specialty
 from tests.conftest import Client
 
@@ -40,25 +36,8 @@ def password_hash() -> str:
 
 
 async def make_account(db, clock, password_hash: str, email: str, **identity) -> int:  # type: ignore[no-untyped-def]
-    now = clock()
     async with db.write() as session:
-        account = Account(
-            email=email,
-            civility=identity.get("civility", "M"),
-            birth_name=identity.get("birth_name", "TALU"),
-            first_names=identity.get("first_names", "Jean"),
-            birth_country_code="100",
-            birth_date=date(2002, 1, 1),
-            birth_department_code="062",
-            birth_city="BEUVRY",
-            password_hash=password_hash,
-            password_changed_at=now,
-            activation_nonce=secrets.token_urlsafe(16),
-            activation_expires_at=now,
-            activated_at=now,
-            created_at=now,
-            updated_at=now,
-        )
+        account = activated_account(email, password_hash, clock(), **identity)
         session.add(account)
         await session.flush()
         return account.id  # type: ignore[return-value]
@@ -111,16 +90,6 @@ SITUATION = {
 def location(response) -> str:  # type: ignore[no-untyped-def]
     assert response.status_code == 303, (response.status_code, response.text[:2000])
     return response.headers["location"]
-
-
-def field_error(html: str, name: str) -> str | None:
-    field_id = "champ-" + name.replace("_", "-")
-    match = re.search(
-        rf'id="{field_id}-erreur"><span class="visually-hidden">Erreur : </span>(.*?)</p>',
-        html,
-        re.S,
-    )
-    return match.group(1) if match else None
 
 
 def form_values(html: str) -> dict[str, str]:

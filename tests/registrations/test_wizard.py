@@ -8,10 +8,10 @@ from html import unescape
 from sqlmodel import select
 
 from portal.registrations.models import Registration, RegistrationDraft, RegistrationVersion
+from tests.conftest import field_error
 from tests.registrations.conftest import (
     IDENTIFICATION,
     SITUATION,
-    field_error,
     form_values,
     location,
     log_in,

@@ -19,6 +19,31 @@ DEMO_EMAIL = "jean.talu@example.fr"
 DEMO_PASSWORD = "Demo.Talu!62"  # noqa: S105 - a documented demo password, not a secret
 
 
+def activated_account(email: str, password_hash: str, now: datetime, **identity: object) -> Account:
+    """An activated candidate (the demo's, the tests'): Jean TALU of the guide unless told."""
+    values: dict[str, object] = {
+        "civility": "M",
+        "birth_name": "TALU",
+        "first_names": "Jean",
+        "birth_country_code": "100",
+        "birth_date": date(2002, 1, 1),
+        "birth_department_code": "062",
+        "birth_city": "BEUVRY",
+        **identity,
+    }
+    return Account(
+        email=email,
+        password_hash=password_hash,
+        password_changed_at=now,
+        activation_nonce=secrets.token_urlsafe(16),
+        activation_expires_at=now,
+        activated_at=now,
+        created_at=now,
+        updated_at=now,
+        **values,  # type: ignore[arg-type]
+    )
+
+
 async def load_demo_accounts(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
     async with db.read() as session:
         existing = await by_email(session, DEMO_EMAIL)
@@ -32,22 +57,7 @@ async def load_demo_accounts(db: Database, settings: Settings, now: datetime) ->
     async with db.write() as session:
         account = await by_email(session, DEMO_EMAIL)
         if account is None:
-            account = Account(
-                email=DEMO_EMAIL,
-                civility="M",
-                birth_name="TALU",
-                first_names="Jean",
-                birth_country_code="100",
-                birth_date=date(2002, 1, 1),
-                birth_department_code="062",
-                birth_city="BEUVRY",
-                password_hash=password_hash,
-                password_changed_at=now,
-                activation_nonce=secrets.token_urlsafe(16),
-                activation_expires_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+            account = activated_account(DEMO_EMAIL, password_hash, now)
             session.add(account)
         else:
             account.password_hash = password_hash

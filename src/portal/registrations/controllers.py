@@ -188,7 +188,6 @@ class RegistrationsController(Controller):
             draft = await service.open_new_draft(_db(request), account_id, period, now)
         except service.AlreadyRegistered as exc:
             return _go(request, registration_url(exc.registration_number), flash=exc.message)
-        get_session(request)["wizard_draft"] = draft.key
         async with _db(request).read() as session:
             wizard = await load_wizard(
                 session,
@@ -349,7 +348,6 @@ class RegistrationsController(Controller):
             return _go(request, registration_url(exc.registration_number), flash=exc.message)
         except service.RegistrationError as exc:
             return _go(request, LIST_PATH, flash=exc.message)
-        get_session(request).pop("wizard_draft")
         return _go(request, registration_url(registration.registration_number, "/numero"))
 
     @get("/inscriptions/brouillon/{key:str}/apercu", name="registrations:preview")

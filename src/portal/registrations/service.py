@@ -394,15 +394,6 @@ async def saved_from_draft(session: AsyncSession, account_id: int, key: str) -> 
     ).first()
 
 
-async def registrations_of(session: AsyncSession, account_id: int) -> list[Registration]:
-    statement = (
-        select(Registration)
-        .where(Registration.account_id == account_id)
-        .order_by(col(Registration.registration_number))
-    )
-    return list((await session.exec(statement)).all())
-
-
 async def get_registration(
     session: AsyncSession, account_id: int, registration_number: str
 ) -> Registration | None:

@@ -454,5 +454,5 @@ async def load_wizard(
         saved=saved,
         establishment=establishment,
         selected_establishment=selected,
-        extra={"academy_names": academy_names, "offers_views": offers_views},
+        extra={"academy_names": academy_names},
     )
