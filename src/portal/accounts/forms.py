@@ -212,18 +212,23 @@ def check_civility(values: Values, ctx: FormContext) -> str | None:
     return None
 
 
+def _name_problem(value: str, what: str) -> str | None:
+    """A family or usage name: letters, spaces, hyphens and apostrophes, 80 characters."""
+    if len(value) > 80:
+        return f"Le {what} ne doit pas dépasser 80 caractères."
+    if not _NAME.fullmatch(value):
+        return (
+            f"Le {what} ne peut contenir que des lettres, des espaces, des tirets "
+            "et des apostrophes."
+        )
+    return None
+
+
 def check_birth_name(values: Values, ctx: FormContext) -> str | None:
     value = _clean(values.get("birth_name"))
     if not value:
         return "Saisissez votre nom de famille."
-    if len(value) > 80:
-        return "Le nom de famille ne doit pas dépasser 80 caractères."
-    if not _NAME.fullmatch(value):
-        return (
-            "Le nom de famille ne peut contenir que des lettres, des espaces, des tirets "
-            "et des apostrophes."
-        )
-    return None
+    return _name_problem(value, "nom de famille")
 
 
 def check_birth_name_confirmation(values: Values, ctx: FormContext) -> str | None:
@@ -237,16 +242,7 @@ def check_birth_name_confirmation(values: Values, ctx: FormContext) -> str | Non
 
 def check_usage_name(values: Values, ctx: FormContext) -> str | None:
     value = _clean(values.get("usage_name"))
-    if not value:
-        return None
-    if len(value) > 80:
-        return "Le nom d'usage ne doit pas dépasser 80 caractères."
-    if not _NAME.fullmatch(value):
-        return (
-            "Le nom d'usage ne peut contenir que des lettres, des espaces, des tirets "
-            "et des apostrophes."
-        )
-    return None
+    return _name_problem(value, "nom d'usage") if value else None
 
 
 def check_first_names(values: Values, ctx: FormContext) -> str | None:
