@@ -150,6 +150,10 @@ def test_journey_with_javascript(page: Page, live_server) -> None:  # type: igno
     next_tab(page)
     expect(page.get_by_role("heading", level=2, name="3 - Situation actuelle")).to_be_visible()
     assert_accessible(page, "3 - Situation actuelle")
+    wait_for_htmx(page)
+    next_tab(page)  # nothing chosen: every error of the tab, in place
+    expect(page.locator(".error-summary")).to_contain_text("Choisissez votre corps.")
+    assert_accessible(page, "Situation actuelle en erreur")
     fill_situation(page, javascript=True)  # suggestions come while typing
     assert_accessible(page, "Situation actuelle avec suggestions")
     next_tab(page)

@@ -419,3 +419,32 @@ async def test_registration_locks_the_account(client, app, candidate) -> None:  
     page = unescape((await client.get("/compte/modifier")).text)
     assert "ne sont pas modifiables car vous avez au moins une inscription en cours" in page
     assert "Rectorat de Versailles - DEC 4 - 0130834444 - ce.dec4@ac-versailles.fr" in page
+
+
+async def test_period_boundaries(client, app, candidate, clock) -> None:  # type: ignore[no-untyped-def]
+    """Open from opens_at included to closes_at excluded, for starting and for saving."""
+    from datetime import timedelta
+
+    from portal.catalog.models import OpeningPeriod
+
+    await log_in(client)
+    pid = await period_id(app.state.db, "CCPE1D", "versailles", "ACA")
+    async with app.state.db.read() as session:
+        period = await session.get(OpeningPeriod, pid)
+    clock.now = period.opens_at - timedelta(seconds=1)
+    await log_in(client)
+    assert (
+        location(await client.get(f"/inscriptions/nouvelle/{pid}")) == f"/m-inscrire/periode/{pid}"
+    )
+    clock.now = period.opens_at
+    await log_in(client)
+    base = await start(client, app)
+    await fill_certification(client, base)
+    clock.now = period.closes_at - timedelta(seconds=1)
+    await log_in(client)
+    assert (await client.get(f"{base}/recapitulatif")).status_code == 200  # still open
+    saved = await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    assert location(saved) == "/mes-inscriptions/001/numero"
+    clock.now = period.closes_at
+    await log_in(client)
+    assert location(await client.get("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"

@@ -76,6 +76,7 @@ async def test_one_url_answers_page_or_fragment(client) -> None:  # type: ignore
     assert full.text.lstrip().startswith("<!doctype html>")
     fragment = await client.htmx_get("/_test/fragment")
     assert "HX-Request" in fragment.headers["vary"]
+    assert fragment.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "<html" not in fragment.text and "<li>" in fragment.text
     boosted = await client.htmx_get("/_test/fragment", headers={"HX-Boosted": "true"})
     assert boosted.text.lstrip().startswith("<!doctype html>")
