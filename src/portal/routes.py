@@ -7,7 +7,9 @@ from typing import Any
 
 def route_handlers() -> list[Any]:
     from portal.accounts.controllers import AccountsController, CandidateController
+    from portal.attachments.controllers import AttachmentsController
     from portal.catalog.controllers import CatalogController, EnrolController
+    from portal.documents.controllers import DocumentsController
     from portal.pages.controllers import PagesController
     from portal.registrations.controllers import RegistrationsController
 
@@ -18,4 +20,6 @@ def route_handlers() -> list[Any]:
         AccountsController,
         CandidateController,
         RegistrationsController,
+        DocumentsController,
+        AttachmentsController,
     ]

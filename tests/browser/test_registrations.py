@@ -199,6 +199,20 @@ def test_journey_with_javascript(page: Page, live_server) -> None:  # type: igno
     assert_accessible(page, "Se désinscrire")
     page.goto("/mes-inscriptions/001/imprimer")
     assert_accessible(page, "Visualiser/imprimer")
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Mes documents"
+    ).click()
+    assert_accessible(page, "Mes documents")
+    page.get_by_role("link", name=re.compile("ARTS CINEMA et AUDIOVISUEL")).click()
+    expect(page.get_by_role("link", name="Récapitulatif d'inscription")).to_be_visible()
+    assert_accessible(page, "Mes documents d'une candidature")
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Mes justificatifs"
+    ).click()
+    expect(
+        page.get_by_text("Aucune pièce justificative n'est demandée pour le moment")
+    ).to_be_visible()
+    assert_accessible(page, "Mes justificatifs")
 
 
 def test_journey_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]

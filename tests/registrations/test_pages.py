@@ -108,6 +108,9 @@ async def test_list_show_number_print_withdraw_pages(client, app, candidate) -> 
         ("/mes-inscriptions/001/numero", "Votre numéro candidat"),
         ("/mes-inscriptions/001/imprimer", "Récapitulatif d&#39;inscription"),
         ("/mes-inscriptions/001/se-desinscrire", "Se désinscrire"),
+        ("/mes-documents", "N° : 001"),
+        ("/mes-documents/001", "Version n°1"),
+        ("/mes-justificatifs", "N° : 001"),
     ):
         response = await client.get(url)
         assert response.status_code == 200, url

@@ -1,0 +1,1 @@
+"""Mes justificatifs (guide §10): the pièces justificatives asked for each registration."""

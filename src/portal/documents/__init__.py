@@ -1,0 +1,1 @@
+"""Mes documents (guide §8): the documents published to each registration."""
