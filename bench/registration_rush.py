@@ -1,0 +1,219 @@
+"""Benchmark: an opening-day rush on one small machine — N candidates press "Enregistrer" at the
+same moment on a real `portal serve` (SQLite, loopback only).
+
+Each candidate logs in and fills the wizard through HTTP beforehand; then every final POST is
+sent at once. The run checks that no request failed (no "database is locked"), that every
+registration exists once with a distinct candidate number, and appends the latencies to
+bench/results/registration_rush.md.
+
+    python bench/registration_rush.py [--candidates 200] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+RESULTS = Path(__file__).resolve().parent / "results" / "registration_rush.md"
+PASSWORD = "Beuvry.Talu62"
+IDENTIFICATION = {
+    "address_country": "100",
+    "address1": "Rue de la pluie",
+    "postal_code": "78270",
+    "locality": "BLARU",
+    "nationality": "100",
+    "phone": "0123456789",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_candidates(env: dict[str, str], count: int) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from portal.accounts import passwords
+    from portal.accounts.fixtures import activated_account
+    from portal.db import Database
+    from portal.settings import Settings
+
+    settings = Settings.from_env(env)
+    password_hash = passwords.hash_password_sync(PASSWORD, settings)
+    emails = [f"rush{i}@example.fr" for i in range(count)]
+
+    async def write() -> None:
+        db = Database(settings.database_url)
+        try:
+            async with db.write() as session:
+                for email in emails:
+                    session.add(activated_account(email, password_hash, datetime.now(UTC)))
+        finally:
+            await db.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, write()).result()
+    return emails
+
+
+async def prepare(base: str, email: str, period: int) -> tuple[httpx.AsyncClient, str]:
+    """Log in and fill every tab up to the recap; returns the client and the recap URL."""
+    # Idle connections expire before uvicorn's 5 s keep-alive closes them under our feet.
+    limits = httpx.Limits(keepalive_expiry=2)
+    client = httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False, limits=limits)
+    await client.get("/connexion")
+    token = client.cookies["csrftoken"]
+    response = await client.post(
+        "/connexion", data={"_csrf_token": token, "email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 303, response.text[:300]
+    response = await client.get(f"/inscriptions/nouvelle/{period}")
+    draft = response.headers["location"].rsplit("/", 1)[0]
+    await client.post(f"{draft}/identification", data={"_csrf_token": token, **IDENTIFICATION})
+    page = await client.get(f"{draft}/qualification")
+    chosen = dict(
+        re.findall(
+            r'<select id="champ-(qualification|period)"[^>]*>.*?<option value="([^"]+)" selected',
+            page.text,
+            re.S,
+        )
+    )
+    await client.post(f"{draft}/qualification", data={"_csrf_token": token, **chosen})
+    await client.post(f"{draft}/epreuves", data={"_csrf_token": token})
+    return client, f"{draft}/recapitulatif"
+
+
+async def rush(base: str, emails: list[str], period: int) -> dict[str, float]:
+    prepared = []
+    for chunk in range(0, len(emails), 20):
+        prepared += await asyncio.gather(
+            *(prepare(base, e, period) for e in emails[chunk : chunk + 20])
+        )
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def save(client: httpx.AsyncClient, url: str) -> None:
+        start = time.perf_counter()
+        response = await client.post(
+            url, data={"_csrf_token": client.cookies["csrftoken"], "action": "enregistrer"}
+        )
+        latencies.append(time.perf_counter() - start)
+        if response.status_code != 303 or not response.headers["location"].endswith("/numero"):
+            failures.append(f"{response.status_code} {response.headers.get('location')}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(save(client, url) for client, url in prepared))
+    elapsed = time.perf_counter() - started
+    for client, _ in prepared:
+        await client.aclose()
+    latencies.sort()
+    return {
+        "failures": len(failures),
+        "seconds": elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--candidates", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        env = {**os.environ, "PORTAL_DATA_DIR": folder, "PORTAL_SECRET_KEY": "b" * 48}
+        subprocess.run(
+            [sys.executable, "-m", "portal", "demo", "load"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        emails = create_candidates(env, args.candidates)
+        database = Path(folder) / "portal.sqlite3"
+        period = (
+            sqlite3.connect(database)
+            .execute(
+                "SELECT p.id FROM opening_period p JOIN specialty s ON s.id = p.specialty_id "
+                "JOIN qualification q ON q.id = s.qualification_id "
+                "WHERE q.code = 'BIA' AND p.academy_code = 'versailles'"
+            )
+            .fetchone()[0]
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "portal",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            result = asyncio.run(rush(base, emails, period))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        db = sqlite3.connect(database)
+        registrations = db.execute("SELECT count(*) FROM registration").fetchone()[0]
+        numbers = [
+            r[0]
+            for r in db.execute(
+                "SELECT candidate_number FROM account WHERE candidate_number IS NOT NULL"
+            )
+        ]
+    unique = len(set(numbers)) == len(numbers) == registrations == args.candidates
+    line = (
+        f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.python_version()} | {os.cpu_count()} "
+        f"| {args.workers} | {args.candidates} | {result['failures']} | {registrations} "
+        f"| {'yes' if unique else 'NO'} | {result['seconds']:.2f} | {result['p50_ms']:.0f} "
+        f"| {result['p95_ms']:.0f} | {result['max_ms']:.0f} |"
+    )
+    RESULTS.parent.mkdir(exist_ok=True)
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            '# Opening-day rush: simultaneous "Enregistrer" on one `portal serve` (SQLite)\n\n'
+            "Every candidate is logged in with the wizard filled up to the recap; then all final\n"
+            "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
+            "| date (UTC) | python | cores | workers | candidates | failed requests "
+            "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        )
+    with RESULTS.open("a") as handle:
+        handle.write(line + "\n")
+    print(line)
+    return 0 if unique and not result["failures"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
