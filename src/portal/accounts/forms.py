@@ -106,18 +106,21 @@ IDENTITY_FIELDS = (
     FieldSpec("birth_city", "Commune de naissance"),
 )
 IDENTITY_NAMES = tuple(spec.name for spec in IDENTITY_FIELDS)
+EMAIL_FIELDS = (
+    FieldSpec("email", "Adresse mail", kind="email", autocomplete="email"),
+    FieldSpec(
+        "email_confirmation",
+        "Confirmation de l'adresse mail",
+        kind="email",
+        autocomplete="email",
+    ),
+)
 
 
 def signup_fields(settings: Settings) -> tuple[FieldSpec, ...]:
     return (
         *IDENTITY_FIELDS,
-        FieldSpec("email", "Adresse mail", kind="email", autocomplete="email"),
-        FieldSpec(
-            "email_confirmation",
-            "Confirmation de l'adresse mail",
-            kind="email",
-            autocomplete="email",
-        ),
+        *EMAIL_FIELDS,
         FieldSpec(
             "password",
             "Mot de passe",
@@ -137,13 +140,7 @@ def signup_fields(settings: Settings) -> tuple[FieldSpec, ...]:
 def credential_fields(settings: Settings) -> tuple[FieldSpec, ...]:
     """The part of "Modifier mon compte" that stays editable once a registration exists."""
     return (
-        FieldSpec("email", "Adresse mail", kind="email", autocomplete="email"),
-        FieldSpec(
-            "email_confirmation",
-            "Confirmation de l'adresse mail",
-            kind="email",
-            autocomplete="email",
-        ),
+        *EMAIL_FIELDS,
         FieldSpec(
             "password",
             "Nouveau mot de passe",
