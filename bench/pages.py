@@ -13,25 +13,15 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
+from server import append_result, demo_runtime, portal_server
 
 PATHS = ["/", "/accessibilite", "/healthz"]
-RESULTS = Path(__file__).resolve().parent / "results" / "pages.md"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def run_load(base: str, paths: list[str], total: int, concurrency: int) -> dict[str, float]:
@@ -77,59 +67,22 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = {**os.environ, "PORTAL_DATA_DIR": folder, "PORTAL_ENV": "development"}
-        subprocess.run(
-            [sys.executable, "-m", "portal", "demo", "load"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "portal",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            result = asyncio.run(run_load(base, PATHS, args.requests, args.concurrency))
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    with demo_runtime(PORTAL_ENV="development") as env, portal_server(env, args.workers) as base:
+        result = asyncio.run(run_load(base, PATHS, args.requests, args.concurrency))
     line = (
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.python_version()} | {os.cpu_count()} "
         f"| {args.workers} | {args.concurrency} | {result['requests']} | {result['errors']} "
         f"| {result['rps']:.0f} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} "
         f"| {result['p99_ms']:.1f} |"
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# Public pages under load (one machine, loopback, SQLite)\n\n"
-            f"Paths: {', '.join(PATHS)}, round robin, gzip accepted.\n\n"
-            "| date (UTC) | python | cores | workers | concurrency | requests | errors | req/s "
-            "| p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
-        )
-    with RESULTS.open("a") as handle:
-        handle.write(line + "\n")
-    print(line)
+    append_result(
+        "pages",
+        "# Public pages under load (one machine, loopback, SQLite)\n\n"
+        f"Paths: {', '.join(PATHS)}, round robin, gzip accepted.\n\n"
+        "| date (UTC) | python | cores | workers | concurrency | requests | errors | req/s "
+        "| p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        line,
+    )
     return 1 if result["errors"] else 0
 
 

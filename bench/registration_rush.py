@@ -16,20 +16,17 @@ import asyncio
 import os
 import platform
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from server import append_result, demo_runtime, portal_server
 
-RESULTS = Path(__file__).resolve().parent / "results" / "registration_rush.md"
 PASSWORD = "Beuvry.Talu62"
 IDENTIFICATION = {
     "address_country": "100",
@@ -39,12 +36,6 @@ IDENTIFICATION = {
     "nationality": "100",
     "phone": "0123456789",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def create_candidates(env: dict[str, str], count: int) -> list[str]:
@@ -137,17 +128,9 @@ def main() -> int:
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = {**os.environ, "PORTAL_DATA_DIR": folder, "PORTAL_SECRET_KEY": "b" * 48}
-        subprocess.run(
-            [sys.executable, "-m", "portal", "demo", "load"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    with demo_runtime(PORTAL_SECRET_KEY="b" * 48) as env:
         emails = create_candidates(env, args.candidates)
-        database = Path(folder) / "portal.sqlite3"
+        database = Path(env["PORTAL_DATA_DIR"]) / "portal.sqlite3"
         period = (
             sqlite3.connect(database)
             .execute(
@@ -157,33 +140,8 @@ def main() -> int:
             )
             .fetchone()[0]
         )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "portal",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with portal_server(env, args.workers) as base:
             result = asyncio.run(rush(base, emails, period))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         db = sqlite3.connect(database)
         registrations = db.execute("SELECT count(*) FROM registration").fetchone()[0]
         numbers = [
@@ -199,19 +157,16 @@ def main() -> int:
         f"| {'yes' if unique else 'NO'} | {result['seconds']:.2f} | {result['p50_ms']:.0f} "
         f"| {result['p95_ms']:.0f} | {result['max_ms']:.0f} |"
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            '# Opening-day rush: simultaneous "Enregistrer" on one `portal serve` (SQLite)\n\n'
-            "Every candidate is logged in with the wizard filled up to the recap; then all final\n"
-            "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
-            "| date (UTC) | python | cores | workers | candidates | failed requests "
-            "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-        )
-    with RESULTS.open("a") as handle:
-        handle.write(line + "\n")
-    print(line)
+    append_result(
+        "registration_rush",
+        '# Opening-day rush: simultaneous "Enregistrer" on one `portal serve` (SQLite)\n\n'
+        "Every candidate is logged in with the wizard filled up to the recap; then all final\n"
+        "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
+        "| date (UTC) | python | cores | workers | candidates | failed requests "
+        "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        line,
+    )
     return 0 if unique and not result["failures"] else 1
 
 
