@@ -249,8 +249,7 @@ class Wizard:
         registration reads the same later even if reference lists change."""
         clean = self.data["clean"]
         account = self.account
-        label = dict
-        countries = label(self.choices.countries)
+        countries = dict(self.choices.countries)
         ident = clean.get("identification", {})
         sections: list[dict[str, Any]] = [
             {
@@ -280,7 +279,7 @@ class Wizard:
                     ("Pays de naissance", countries.get(account.birth_country_code, "")),
                     (
                         "Nationalité",
-                        label(self.choices.nationalities).get(ident.get("nationality", ""), ""),
+                        dict(self.choices.nationalities).get(ident.get("nationality", ""), ""),
                     ),
                 ],
             },
@@ -314,14 +313,14 @@ class Wizard:
                     "title": "Informations Ressources Humaines",
                     "step": "situation",
                     "rows": [
-                        ("Corps", label(self.choices.corps).get(situation.get("corps", ""), "")),
+                        ("Corps", dict(self.choices.corps).get(situation.get("corps", ""), "")),
                         (
                             "Statut",
-                            label(self.choices.statuses).get(situation.get("status", ""), ""),
+                            dict(self.choices.statuses).get(situation.get("status", ""), ""),
                         ),
                         (
                             "Position administrative",
-                            label(self.choices.positions).get(situation.get("position", ""), ""),
+                            dict(self.choices.positions).get(situation.get("position", ""), ""),
                         ),
                     ],
                 },
