@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
@@ -54,6 +55,15 @@ def create_app(
                 await runner.stop()
             await db.dispose()
 
+    def provide_db() -> Database:
+        return db
+
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_now() -> datetime:
+        return clock()
+
     from portal.routes import route_handlers
 
     return Litestar(
@@ -68,6 +78,13 @@ def create_app(
             ),
         ],
         state=State({"settings": settings, "db": db, "clock": clock}),
+        # What handlers ask for by name: ``db: Database``, ``settings: Settings``, ``now: datetime``
+        # (the injectable clock, read once per request).
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "now": Provide(provide_now, sync_to_thread=False),
+        },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(environment),

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Response, Template
 
@@ -12,10 +15,9 @@ class PagesController(Controller):
     include_in_schema = False
 
     @get("/", name="pages:home")
-    async def home(self, request: Request) -> Template:
-        db: Database = request.app.state.db
+    async def home(self, db: NamedDependency[Database], now: NamedDependency[datetime]) -> Template:
         async with db.read() as session:
-            announcements = await current_announcements(session, request.app.state.clock())
+            announcements = await current_announcements(session, now)
         return Template(
             template_name="pages/home.html.j2", context={"announcements": announcements}
         )
@@ -33,8 +35,7 @@ class PagesController(Controller):
         return Template(template_name="pages/privacy.html.j2")
 
     @get("/healthz", name="pages:health", cache_control=None)
-    async def health(self, request: Request) -> Response[str]:
-        db: Database = request.app.state.db
+    async def health(self, db: NamedDependency[Database]) -> Response[str]:
         try:
             await db.ping()
         except Exception as exc:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 
+from portal.dates import date_fr, paris
 from portal.settings import Settings
 from portal.web.sessions import SCOPE_KEY
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @lru_cache(maxsize=256)
@@ -26,17 +22,6 @@ def _digest(path: Path, mtime_ns: int) -> str:
 def static_version(static_dir: Path, name: str) -> str:
     path = static_dir / name
     return _digest(path, path.stat().st_mtime_ns)
-
-
-def paris(value: datetime | None, pattern: str = "dd/MM/yyyy HH:mm") -> str:
-    """An instant shown in Paris time, e.g. ``17/09/2019 10:00``."""
-    if value is None:
-        return ""
-    return format_datetime(value, pattern, tzinfo=PARIS, locale="fr_FR")
-
-
-def date_fr(value: date | None, pattern: str = "dd/MM/yyyy") -> str:
-    return "" if value is None else format_date(value, pattern, locale="fr_FR")
 
 
 def build_environment(settings: Settings) -> Environment:
