@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
@@ -20,10 +20,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from portal import tasks
+from portal import composition, tasks
+from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
+from portal.routes import route_handlers
 from portal.settings import Settings
 from portal.web import auth, errors, security, sessions, templating
+from portal.web.links import Links
 
 logger = logging.getLogger("portal")
 
@@ -34,7 +37,11 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     run_background_tasks: bool = True,
     extra_route_handlers: list[Any] | None = None,
+    jobs: tuple[tasks.Job, ...] = composition.JOBS,
+    account_hooks: AccountHooks = composition.ACCOUNT_HOOKS,
 ) -> Litestar:
+    """The portal: its routes, its dependencies, and what ``portal.composition`` puts together
+    (periodic jobs, what Accounts is told about the other domains)."""
     settings.check()
     db = Database(settings.database_url)
     environment = templating.build_environment(settings)
@@ -45,7 +52,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        runner = tasks.Runner(app.state) if run_background_tasks else None
+        runner = tasks.Runner(app.state, list(jobs)) if run_background_tasks else None
         if runner:
             runner.start()
         try:
@@ -64,7 +71,11 @@ def create_app(
     def provide_now() -> datetime:
         return clock()
 
-    from portal.routes import route_handlers
+    def provide_account_hooks() -> AccountHooks:
+        return account_hooks
+
+    def provide_links(request: Request) -> Links:
+        return Links(settings.base_url, request.app.route_reverse)
 
     return Litestar(
         route_handlers=[
@@ -77,13 +88,25 @@ def create_app(
                 include_in_schema=False,
             ),
         ],
-        state=State({"settings": settings, "db": db, "clock": clock}),
+        # For the periodic jobs, which run outside any request.
+        state=State(
+            {
+                "settings": settings,
+                "db": db,
+                "clock": clock,
+                "jobs": jobs,
+                "account_hooks": account_hooks,
+            }
+        ),
         # What handlers ask for by name: ``db: Database``, ``settings: Settings``, ``now: datetime``
-        # (the injectable clock, read once per request).
+        # (the injectable clock, read once per request), ``links: Links`` (paths and mail URLs
+        # from route names) and ``account_hooks: AccountHooks``.
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "now": Provide(provide_now, sync_to_thread=False),
+            "links": Provide(provide_links, sync_to_thread=False),
+            "account_hooks": Provide(provide_account_hooks, sync_to_thread=False),
         },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

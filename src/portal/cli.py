@@ -80,7 +80,8 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Erase the accounts not activated within 48 h (the server also does it every few minutes)."""
-    from portal.accounts.service import purge_unactivated
+    from portal.accounts.signup import purge_unactivated
+    from portal.composition import ACCOUNT_HOOKS
     from portal.db import Database, utcnow
     from portal.migrate import upgrade
 
@@ -90,7 +91,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def run() -> int:
         db = Database(settings.database_url)
         try:
-            return await purge_unactivated(db, utcnow())
+            return await purge_unactivated(db, utcnow(), ACCOUNT_HOOKS)
         finally:
             await db.dispose()
 

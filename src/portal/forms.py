@@ -32,6 +32,12 @@ def ascii_digits(text: str) -> bool:
 _DATE = re.compile(r"([0-9]{1,2})[/.\- ]([0-9]{1,2})[/.\- ]([0-9]{4})")
 
 
+def looks_like_date(value: Any) -> bool:
+    """Typed as a day (the shapes ``parse_date`` reads), whether or not that day exists."""
+    text = clean_text(value)
+    return (len(text) == 8 and ascii_digits(text)) or _DATE.fullmatch(text) is not None
+
+
 def parse_date(value: Any) -> date | None:
     """A day as people type it: ``30/05/1998``, ``30-05-1998``, ``30.05.1998`` or what a phone
     keypad gives, ``30051998``. ASCII digits only; None when it is not a real date."""
@@ -57,3 +63,17 @@ class Result:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form as its template shows it (label, hint, kind) and htmx checks it."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | email | password | select | date
+    required: bool = True
+    hint: str | None = None
+    autocomplete: str | None = None
+    options: str | None = None  # which list a select offers, e.g. civility | country
+    inline_check: bool = True  # checked by htmx on leaving the field

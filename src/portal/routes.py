@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.accounts.controllers import CONTROLLERS as ACCOUNT_CONTROLLERS
+from portal.catalog.controllers import CatalogController, RegisterController
+from portal.documents.controllers import DocumentsController
+from portal.pages.controllers import PagesController
+from portal.pieces.controllers import PiecesController
+from portal.registrations.controllers import RegistrationsController
+
 
 def route_handlers() -> list[Any]:
-    from portal.accounts.controllers import AccountsController, CandidateController
-    from portal.attachments.controllers import AttachmentsController
-    from portal.catalog.controllers import CatalogController, EnrolController
-    from portal.documents.controllers import DocumentsController
-    from portal.pages.controllers import PagesController
-    from portal.registrations.controllers import RegistrationsController
-
     return [
         PagesController,
         CatalogController,
-        EnrolController,
-        AccountsController,
-        CandidateController,
+        RegisterController,
+        *ACCOUNT_CONTROLLERS,
         RegistrationsController,
         DocumentsController,
-        AttachmentsController,
+        PiecesController,
     ]

@@ -1,6 +1,7 @@
-"""Periodic jobs that run inside the server (session purge; later: account purge, mail outbox).
+"""Periodic jobs that run inside the server: the ``Job`` shape and the ``Runner`` that ticks them.
 
-Each job is an ``async def job(state) -> None``; a failing job is logged and retried at its next
+The list of jobs is built in ``portal.composition`` and handed to the runner by ``create_app``;
+this module imports no domain. Each job is an ``async def job(state) -> None``; a failing job is logged and retried at its next
 tick, never taking the server down. Several workers may run the same job: jobs must be idempotent
 and do their writes in transactions (they are: deletes by condition, outbox rows claimed).
 """
@@ -25,21 +26,10 @@ class Job:
     run: Callable[[Any], Awaitable[None]]
 
 
-JOBS: list[Job] = []
-
-
-def periodic(name: str, every: timedelta) -> Callable[[Callable[[Any], Awaitable[None]]], Any]:
-    def register(func: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-        JOBS.append(Job(name, every, func))
-        return func
-
-    return register
-
-
 class Runner:
-    def __init__(self, state: Any, jobs: list[Job] | None = None) -> None:
+    def __init__(self, state: Any, jobs: list[Job]) -> None:
         self.state = state
-        self.jobs = JOBS if jobs is None else jobs
+        self.jobs = jobs
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -63,7 +53,6 @@ class Runner:
         self._tasks.clear()
 
 
-@periodic("purge-sessions", timedelta(minutes=10))
 async def purge_sessions(state: Any) -> None:
     from portal.web.sessions import purge_expired_sessions
 
@@ -76,7 +65,4 @@ async def purge_sessions(state: Any) -> None:
     )
 
 
-# Domains that register periodic jobs (imported last: they use ``periodic`` above).
-from portal.accounts import jobs as _account_jobs  # noqa: E402, F401
-from portal.mail import sender as _mail_sender  # noqa: E402, F401
-from portal.registrations import jobs as _registration_jobs  # noqa: E402, F401
+PURGE_SESSIONS = Job("purge-sessions", timedelta(minutes=10), purge_sessions)

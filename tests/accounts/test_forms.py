@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from portal.accounts import forms
-from portal.accounts.forms import FormContext
+from portal.accounts import fields, forms, password_policy
+from portal.accounts.fields import FormContext
 from portal.settings import Settings
 from tests.accounts.conftest import PASSWORD, VALID, field_error, sign_up, unescape
 
@@ -29,11 +29,11 @@ def check(ctx: FormContext, name: str, **changes: str) -> str | None:
 
 
 def test_the_valid_form_has_no_error(ctx: FormContext) -> None:
-    assert forms.validate(forms.signup_fields(ctx.settings), VALID, ctx) == {}
+    assert forms.validate(fields.signup_fields(ctx.settings), VALID, ctx) == {}
 
 
 def test_fields_come_in_the_guide_order_with_its_wording(settings: Settings) -> None:
-    labels = [spec.label for spec in forms.signup_fields(settings)]
+    labels = [spec.label for spec in fields.signup_fields(settings)]
     assert labels == [
         "Civilité",
         "Nom de famille",
@@ -50,7 +50,7 @@ def test_fields_come_in_the_guide_order_with_its_wording(settings: Settings) -> 
         "Mot de passe",
         "Confirmation du mot de passe",
     ]
-    hints = {spec.name: spec.hint for spec in forms.signup_fields(settings)}
+    hints = {spec.name: spec.hint for spec in fields.signup_fields(settings)}
     assert hints["birth_name"] == "(Nom de naissance)"
     assert hints["usage_name"] == "(Nom marital par exemple)"
     assert hints["birth_date"] == "Exemple: 30/05/1998"
@@ -220,26 +220,26 @@ def test_names_accept_accents_hyphens_and_apostrophes(ctx: FormContext) -> None:
 
 def test_password_rule_edges(ctx: FormContext, settings: Settings) -> None:
     # exactly the limits are allowed, and nothing is truncated beyond them
-    assert forms.password_problem("Ab.defgh", settings) is None
-    assert forms.password_problem("Ab." + "x" * 17, settings) is None
-    assert forms.password_problem("Ab." + "x" * 17 + "y", settings) is not None
+    assert password_policy.password_problem("Ab.defgh", settings) is None
+    assert password_policy.password_problem("Ab." + "x" * 17, settings) is None
+    assert password_policy.password_problem("Ab." + "x" * 17 + "y", settings) is not None
     # accented letters count as letters (and an accented capital as an uppercase letter)
-    assert forms.password_problem("ÉCOLE.été9", settings) is None
-    assert forms.password_problem("école.été9", settings) == (
+    assert password_policy.password_problem("ÉCOLE.été9", settings) is None
+    assert password_policy.password_problem("école.été9", settings) == (
         "Le mot de passe doit comporter au moins une majuscule."
     )
     # the limits are settings
     import dataclasses
 
     longer = dataclasses.replace(settings, password_min_length=12)
-    assert forms.password_problem("Ab.defgh", longer) == (
+    assert password_policy.password_problem("Ab.defgh", longer) == (
         "Le mot de passe doit comporter au moins 12 caractères."
     )
-    assert forms.password_rule(longer).startswith("12 à 20 caractères")
+    assert password_policy.password_rule(longer).startswith("12 à 20 caractères")
 
 
 def test_common_password_list_is_shipped_and_large(settings: Settings) -> None:
-    common = forms.common_passwords(settings.reference_dir / "common-passwords.txt")
+    common = password_policy.common_passwords(settings.reference_dir / "common-passwords.txt")
     assert len(common) > 5000
     assert {"motdepasse", "azerty123", "password1"} <= common
 

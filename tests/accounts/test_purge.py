@@ -15,8 +15,8 @@ from sqlmodel import select
 from portal.accounts import service
 from portal.accounts.jobs import purge_accounts_job
 from portal.accounts.models import Account, LoginThrottle
+from portal.composition import JOBS
 from portal.mail.models import OutboxMail
-from portal.tasks import JOBS
 from tests.accounts.conftest import EMAIL, log_in, mail_link, sign_up, sign_up_and_activate
 from tests.conftest import TEST_SECRET
 
@@ -98,7 +98,7 @@ async def test_activation_and_purge_racing_never_activate_then_erase(
 
     results = await asyncio.gather(
         *(activate(address) for address, _ in links[:6]),
-        service.purge_unactivated(db, purge_time),
+        service.purge_unactivated(db, purge_time, app.state.account_hooks),
         *(activate(address) for address, _ in links[6:]),
     )
     activated = dict(

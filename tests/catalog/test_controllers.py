@@ -282,7 +282,9 @@ async def test_valider_on_an_open_period_starts_the_wizard(candidate, db, demo) 
     view = await _period(db, "versailles", "CCPE1D")
     response = await candidate.get(f"/m-inscrire/periode/{view.id}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == WIZARD_START.format(period_id=view.id)
+    assert response.headers["location"] == candidate.app.route_reverse(
+        WIZARD_START, period_id=view.id
+    )
     assert response.headers["location"] == f"/inscriptions/nouvelle/{view.id}"
 
 

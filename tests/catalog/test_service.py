@@ -284,21 +284,21 @@ async def test_several_sessions_must_be_chosen(db, clock, demo) -> None:  # type
 
 
 # -- M'inscrire -----------------------------------------------------------------------------------
-async def test_enrolment_refusal_gives_the_dates_in_paris_time(db, clock, demo) -> None:  # type: ignore[no-untyped-def]
+async def test_registration_refusal_gives_the_dates_in_paris_time(db, clock, demo) -> None:  # type: ignore[no-untyped-def]
     async with db.read() as session:
         periods = await service.find_periods(session, qualification_code="BIA")
     by_academy = {v.academy.code: v for v in periods}
     now = clock()
-    assert service.enrolment_refusal(by_academy["versailles"], now) is None
-    upcoming = service.enrolment_refusal(by_academy["toulouse"], now)
+    assert service.registration_refusal(by_academy["versailles"], now) is None
+    upcoming = service.registration_refusal(by_academy["toulouse"], now)
     opens = by_academy["toulouse"].opens_at.astimezone(PARIS)
     assert upcoming == (f"Les inscriptions ouvriront le {opens:%d/%m/%Y} à 09:00 (heure de Paris).")
-    closed = service.enrolment_refusal(by_academy["rennes"], now)
+    closed = service.registration_refusal(by_academy["rennes"], now)
     assert closed.startswith("Les inscriptions sont closes depuis le ")
     assert closed.endswith(" à 17:00 (heure de Paris).")
     toulouse = by_academy["toulouse"]
-    assert service.enrolment_refusal(toulouse, toulouse.opens_at) is None
-    assert service.enrolment_refusal(toulouse, toulouse.closes_at) is not None
+    assert service.registration_refusal(toulouse, toulouse.opens_at) is None
+    assert service.registration_refusal(toulouse, toulouse.closes_at) is not None
 
 
 async def test_get_period_and_open_data_filters(db, clock, demo) -> None:  # type: ignore[no-untyped-def]

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from portal.composition import JOBS
 from portal.mail import sender
 from portal.mail.models import OutboxMail
 from portal.mail.outbox import enqueue
-from portal.tasks import JOBS
 from tests.accounts.conftest import EMAIL, sign_up
 from tests.conftest import Mailbox, free_port
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from portal import fixtures
 from portal.accounts import passwords
 from portal.accounts.models import Account
-from portal.accounts.service import by_email
+from portal.accounts.records import by_email
 from portal.db import Database
 from portal.settings import Settings
 
@@ -65,6 +64,3 @@ async def load_demo_accounts(db: Database, settings: Settings, now: datetime) ->
             account.updated_at = now
         account.activated_at = account.activated_at or now
     return {"demo accounts": 1}
-
-
-fixtures.DEMO_LOADERS.append(load_demo_accounts)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from portal.tasks import periodic
+from portal.accounts.signup import purge_unactivated
+from portal.tasks import Job
 
 
-@periodic("purge-accounts", timedelta(minutes=5))
 async def purge_accounts_job(state: Any) -> None:
-    from portal.accounts.service import purge_unactivated
+    await purge_unactivated(state.db, state.clock(), state.account_hooks)
 
-    await purge_unactivated(state.db, state.clock())
+
+PURGE_ACCOUNTS = Job("purge-accounts", timedelta(minutes=5), purge_accounts_job)

@@ -3,113 +3,170 @@ opening periods as open data. Thin: the rules live in portal.catalog.service."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 from litestar import Controller, Request, get
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from portal.catalog import CatalogError, opendata, service
 from portal.db import Database
 from portal.web.auth import requires_account
-from portal.web.htmx import render, wants_fragment
+from portal.web.htmx import render
+from portal.web.links import Links
 
 OPENINGS_PATH = "/ouverture-des-services"
-ENROL_PATH = "/m-inscrire"
-# The registration wizard (a later issue) starts here for an open period.
-WIZARD_START = "/inscriptions/nouvelle/{period_id}"
+REGISTER_PATH = "/m-inscrire"
+# The registration wizard starts here for an open period.
+WIZARD_START = "registrations:new"
 SELECTOR_FRAGMENT = "catalog/partials/_selector.html.j2"
 FEED_CACHE = CacheControlHeader(max_age=300, public=True)
 
+# The open-data filters, as the URL names them.
+Academy = Annotated[str | None, QueryParameter(name="academie")]
+Qualification = Annotated[str | None, QueryParameter(name="qualification")]
 
-async def _selector_page(request: Request, page: str, base: str, *, enrol: bool) -> Template:
-    db: Database = request.app.state.db
-    now = request.app.state.clock()
+
+async def _selector_page(
+    request: Request,
+    db: Database,
+    now: datetime,
+    links: Links,
+    page: str,
+    route: str,
+    *,
+    registering: bool,
+) -> Template:
+    base = links.path(route)
     params = {name: request.query_params.get(name) for name in service.LEVELS}
     async with db.read() as session:
         selector = await service.build_selector(session, params, now)
     query = selector.query()
-    canonical = f"{base}?{query}" if query else base
-    headers = {"HX-Push-Url": canonical} if wants_fragment(request) else {}
     context = {
         "selector": selector,
         "base": base,
-        "enrol": enrol,
+        "registering": registering,
         "now": now,
         "errors": selector.errors,  # base.html.j2 prefixes the <title> with "Erreur :"
     }
-    return render(request, page, context, fragment=SELECTOR_FRAGMENT, headers=headers)
+    canonical = f"{base}?{query}" if query else base
+    return render(request, page, context, fragment=SELECTOR_FRAGMENT, push_url=canonical)
+
+
+async def _feed(
+    db: Database, academy: str | None, qualification: str | None
+) -> list[service.PeriodView]:
+    async with db.read() as session:
+        return await service.open_data_periods(
+            session, academy=academy, qualification=qualification
+        )
 
 
 class CatalogController(Controller):
     include_in_schema = False
 
     @get(OPENINGS_PATH, name="catalog:openings")
-    async def openings(self, request: Request) -> Template:
-        return await _selector_page(request, "catalog/openings.html.j2", OPENINGS_PATH, enrol=False)
+    async def openings(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Template:
+        return await _selector_page(
+            request,
+            db,
+            now,
+            links,
+            "catalog/openings.html.j2",
+            "catalog:openings",
+            registering=False,
+        )
 
     @get(f"{OPENINGS_PATH}.json", name="catalog:openings_json", cache_control=FEED_CACHE)
-    async def openings_json(self, request: Request) -> Response[dict[str, object]]:
+    async def openings_json(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+        academy: Academy = None,
+        qualification: Qualification = None,
+    ) -> Response[dict[str, object]]:
         try:
-            periods = await self._feed(request)
+            periods = await _feed(db, academy, qualification)
         except CatalogError as error:
             return Response({"erreur": str(error)}, status_code=400)
-        body = opendata.as_json(periods, request.app.state.clock(), self._base(request))
+        body = opendata.as_json(periods, now, links.absolute("catalog:openings"))
         return Response(body, media_type="application/json")
 
     @get(f"{OPENINGS_PATH}.ics", name="catalog:openings_ics", cache_control=FEED_CACHE)
-    async def openings_ics(self, request: Request) -> Response[bytes]:
+    async def openings_ics(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+        academy: Academy = None,
+        qualification: Qualification = None,
+    ) -> Response[bytes]:
         try:
-            periods = await self._feed(request)
+            periods = await _feed(db, academy, qualification)
         except CatalogError as error:
             return Response(
                 str(error).encode(), status_code=400, media_type="text/plain; charset=utf-8"
             )
-        body = opendata.as_icalendar(periods, request.app.state.clock(), self._base(request))
+        body = opendata.as_icalendar(periods, now, links.absolute("catalog:openings"))
         return Response(
             body,
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": 'inline; filename="ouverture-des-services.ics"'},
         )
 
-    @staticmethod
-    def _base(request: Request) -> str:
-        return request.app.state.settings.base_url
 
-    @staticmethod
-    async def _feed(request: Request) -> list[service.PeriodView]:
-        db: Database = request.app.state.db
-        async with db.read() as session:
-            return await service.open_data_periods(
-                session,
-                academy=request.query_params.get("academie"),
-                qualification=request.query_params.get("qualification"),
-            )
-
-
-class EnrolController(Controller):
+class RegisterController(Controller):
     """M'inscrire: the same selector, then "Valider" leads to the chosen period."""
 
     include_in_schema = False
     guards = [requires_account]
 
-    @get(ENROL_PATH, name="catalog:enrol")
-    async def enrol(self, request: Request) -> Template:
-        return await _selector_page(request, "catalog/enrol.html.j2", ENROL_PATH, enrol=True)
+    @get(REGISTER_PATH, name="catalog:register")
+    async def register(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Template:
+        return await _selector_page(
+            request,
+            db,
+            now,
+            links,
+            "catalog/register.html.j2",
+            "catalog:register",
+            registering=True,
+        )
 
-    @get(f"{ENROL_PATH}/periode/{{period_id:int}}", name="catalog:enrol_period")
-    async def enrol_period(self, request: Request, period_id: FromPath[int]) -> Template | Redirect:
-        db: Database = request.app.state.db
-        now = request.app.state.clock()
+    @get(f"{REGISTER_PATH}/periode/{{period_id:int}}", name="catalog:register_period")
+    async def register_period(
+        self,
+        period_id: FromPath[int],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Template | Redirect:
         async with db.read() as session:
             view = await service.get_period(session, period_id)
         if view is None:
             raise NotFoundException()
-        refusal = service.enrolment_refusal(view, now)
+        refusal = service.registration_refusal(view, now)
         if refusal is None:
-            return Redirect(path=WIZARD_START.format(period_id=view.id), status_code=303)
-        back = opendata.selector_url("", view).replace(OPENINGS_PATH, ENROL_PATH, 1)
+            return Redirect(path=links.path(WIZARD_START, period_id=view.id), status_code=303)
+        back = opendata.selector_url(links.path("catalog:register"), view)
         return Template(
-            template_name="catalog/enrol_closed.html.j2",
+            template_name="catalog/register_closed.html.j2",
             context={"view": view, "refusal": refusal, "now": now, "back": back},
         )

@@ -19,7 +19,6 @@ from typing import Any
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal import fixtures
 from portal.catalog.models import (
     Academy,
     Announcement,
@@ -137,9 +136,6 @@ async def load_reference(db: Database, settings: Settings, now: datetime) -> dic
             ),
         )
     return counts
-
-
-fixtures.REFERENCE_LOADERS.append(load_reference)
 
 
 # -- demo catalog ----------------------------------------------------------------------------------
@@ -286,6 +282,3 @@ async def load_demo_catalog(db: Database, settings: Settings, now: datetime) -> 
             ),
         )
     return counts
-
-
-fixtures.DEMO_LOADERS.append(load_demo_catalog)

@@ -13,8 +13,9 @@ from urllib.parse import urlencode, urlsplit
 
 from icalendar import Calendar, Event
 
-from portal.catalog.periods import PARIS, PeriodState, wall_clock
-from portal.catalog.service import PeriodView
+from portal.catalog.periods import PeriodState, wall_clock
+from portal.catalog.queries import PeriodView
+from portal.dates import PARIS, iso_utc
 
 STATE_WORDS = {
     PeriodState.open: "ouvert",
@@ -24,10 +25,11 @@ STATE_WORDS = {
 
 
 def _utc(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(instant)
 
 
-def selector_url(base_url: str, view: PeriodView) -> str:
+def selector_url(page_url: str, view: PeriodView) -> str:
+    """The selector page (``page_url``: "Ouverture des services" or "M'inscrire") showing a period."""
     query = urlencode(
         {
             "domaine": view.domain_code,
@@ -37,10 +39,11 @@ def selector_url(base_url: str, view: PeriodView) -> str:
             "academie": view.academy.code,
         }
     )
-    return f"{base_url}/ouverture-des-services?{query}"
+    return f"{page_url}?{query}"
 
 
-def as_json(periods: list[PeriodView], now: datetime, base_url: str) -> dict[str, Any]:
+def as_json(periods: list[PeriodView], now: datetime, page_url: str) -> dict[str, Any]:
+    """``page_url``: the full URL of "Ouverture des services", where each period links to."""
     return {
         "fuseau_horaire": "Europe/Paris",
         "genere_le": _utc(now),
@@ -60,15 +63,15 @@ def as_json(periods: list[PeriodView], now: datetime, base_url: str) -> dict[str
                 "ouverture_heure_de_paris": wall_clock(view.opens_at),
                 "fermeture_heure_de_paris": wall_clock(view.closes_at),
                 "etat": STATE_WORDS[view.state(now)],
-                "url": selector_url(base_url, view),
+                "url": selector_url(page_url, view),
             }
             for view in periods
         ],
     }
 
 
-def as_icalendar(periods: list[PeriodView], now: datetime, base_url: str) -> bytes:
-    host = urlsplit(base_url).hostname or "portail-candidat"
+def as_icalendar(periods: list[PeriodView], now: datetime, page_url: str) -> bytes:
+    host = urlsplit(page_url).hostname or "portail-candidat"
     calendar = Calendar()
     calendar.add("prodid", "-//Portail Candidat//Ouverture des services//FR")
     calendar.add("version", "2.0")
@@ -89,7 +92,7 @@ def as_icalendar(periods: list[PeriodView], now: datetime, base_url: str) -> byt
             f"du {wall_clock(view.opens_at)} au {wall_clock(view.closes_at)} (heure de Paris). "
             "Inscription dans le Portail Candidat, menu « M'inscrire ».",
         )
-        event.add("url", selector_url(base_url, view))
+        event.add("url", selector_url(page_url, view))
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     if periods:  # a VTIMEZONE covering the feed's years only, not 1970-2038

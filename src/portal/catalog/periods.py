@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from portal.catalog import CatalogError
+from portal.dates import DAY, PARIS, TIME, paris, wall
 
-PARIS = ZoneInfo("Europe/Paris")
+__all__ = ["PARIS"]
+
 WALL_CLOCK = "%d/%m/%Y %H:%M"
 
 
@@ -41,21 +41,21 @@ def state_at(opens_at: datetime, closes_at: datetime, at: datetime) -> PeriodSta
     return PeriodState.closed
 
 
-def wall_to_utc(wall: datetime, zone: ZoneInfo = PARIS) -> datetime:
+def wall_to_utc(clock: datetime, zone: ZoneInfo = PARIS) -> datetime:
     """A naive wall-clock time in ``zone`` as an aware UTC instant.
 
     A time the clocks skip is refused (CatalogError); a time they show twice is the first one.
     """
-    if wall.tzinfo is not None:
+    if clock.tzinfo is not None:
         raise ValueError("wall_to_utc takes a naive wall-clock time")
-    first = wall.replace(tzinfo=zone, fold=0)
+    first = clock.replace(tzinfo=zone, fold=0)
     instant = first.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+    if instant.astimezone(zone).replace(tzinfo=None) != clock:
         raise CatalogError(
-            f"Le {wall:%d/%m/%Y} à {wall:%H:%M} n'existe pas en heure de Paris : ce jour-là, "
+            f"Le {wall(clock, DAY)} à {wall(clock, TIME)} n'existe pas en heure de Paris : ce jour-là, "
             "les horloges passent de 02:00 à 03:00 (heure d'été). Choisissez une autre heure."
             if zone is PARIS
-            else f"Le {wall:%d/%m/%Y} à {wall:%H:%M} n'existe pas dans ce fuseau horaire "
+            else f"Le {wall(clock, DAY)} à {wall(clock, TIME)} n'existe pas dans ce fuseau horaire "
             "(changement d'heure). Choisissez une autre heure."
         )
     return instant
@@ -64,13 +64,13 @@ def wall_to_utc(wall: datetime, zone: ZoneInfo = PARIS) -> datetime:
 def paris_to_utc(text: str) -> datetime:
     """``"17/09/2019 10:00"`` (Paris time, as the pages show it) as an aware UTC instant."""
     try:
-        wall = datetime.strptime(text.strip(), WALL_CLOCK)
+        clock = datetime.strptime(text.strip(), WALL_CLOCK)
     except ValueError as exc:
         raise CatalogError(
             f"« {text.strip()[:40]} » n'est pas une date et une heure au format "
             "JJ/MM/AAAA HH:MM (par exemple 17/09/2019 10:00)."
         ) from exc
-    return wall_to_utc(wall, PARIS)
+    return wall_to_utc(clock, PARIS)
 
 
 def to_paris(instant: datetime) -> datetime:
@@ -79,7 +79,7 @@ def to_paris(instant: datetime) -> datetime:
 
 def wall_clock(instant: datetime, zone: ZoneInfo = PARIS) -> str:
     """``17/09/2019 10:00`` in ``zone`` (Paris unless told)."""
-    return format_datetime(instant, "dd/MM/yyyy HH:mm", tzinfo=zone, locale="fr_FR")
+    return paris(instant, zone=zone)
 
 
 def differs_from_paris(zone_name: str, *instants: datetime) -> bool:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import delete
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.mail.models import OutboxMail
@@ -82,3 +84,32 @@ async def enqueue(
     session.add(mail)
     await session.flush()
     return mail
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_mails(session: AsyncSession, account_id: int) -> dict[str, Any]:
+    """The mails written to an account, for "Mes données" (subjects and dates, not bodies)."""
+    mails = (
+        await session.exec(
+            select(OutboxMail).where(OutboxMail.account_id == account_id).order_by(OutboxMail.id)
+        )
+    ).all()
+    return {
+        "mails": [
+            {
+                "objet": m.subject,
+                "destinataire": m.to_address,
+                "cree_le": _iso(m.created_at),
+                "envoye_le": _iso(m.sent_at),
+                "tentatives": m.attempts,
+            }
+            for m in mails
+        ]
+    }
+
+
+async def erase_mails(session: AsyncSession, account_ids: list[int]) -> None:
+    await session.exec(delete(OutboxMail).where(OutboxMail.account_id.in_(account_ids)))  # type: ignore[union-attr]

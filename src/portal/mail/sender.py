@@ -22,7 +22,7 @@ from sqlmodel import select
 from portal.db import Database
 from portal.mail.models import OutboxMail
 from portal.settings import Settings
-from portal.tasks import periodic
+from portal.tasks import Job
 
 logger = logging.getLogger("portal.mail")
 
@@ -127,6 +127,8 @@ async def deliver_pending(db: Database, settings: Settings, now: datetime) -> in
     return sent
 
 
-@periodic("send-mail", timedelta(seconds=2))
 async def send_mail_job(state: Any) -> None:
     await deliver_pending(state.db, state.settings, state.clock())
+
+
+SEND_MAIL = Job("send-mail", timedelta(seconds=2), send_mail_job)

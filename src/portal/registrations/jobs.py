@@ -1,4 +1,4 @@
-"""Periodic jobs of the registrations domain."""
+"""Periodic jobs of the registrations domain (listed in ``portal.composition``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from portal.registrations import service
-from portal.tasks import periodic
+from portal.tasks import Job
 
 
-@periodic("drop-closed-drafts", timedelta(minutes=15))
 async def drop_closed_drafts(state: Any) -> None:
     """A draft is dropped when its period closes."""
     await service.drop_drafts_of_closed_periods(state.db, state.clock())
+
+
+DROP_CLOSED_DRAFTS = Job("drop-closed-drafts", timedelta(minutes=15), drop_closed_drafts)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.response import Redirect
 
+from portal.web.htmx import full_navigation
 from portal.web.sessions import get_session
 
-LOGIN_PATH = "/connexion"
+LOGIN = "accounts:login"
+NEXT = "suivant"  # the login page's query parameter: where to go once logged in
 
 
 class LoginRequired(NotAuthorizedException):
@@ -25,17 +26,14 @@ def requires_account(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise LoginRequired()
 
 
-def login_redirect(request: Request, exc: LoginRequired) -> Redirect:
+def login_redirect(request: Request, exc: LoginRequired) -> Response:
     target = request.url.path
     if request.url.query:
         target += f"?{request.url.query}"
     if request.method != "GET":
-        target = "/"
-    response = Redirect(path=f"{LOGIN_PATH}?suivant={quote(target, safe='/')}", status_code=303)
-    if request.headers.get("hx-request") == "true":
-        # htmx follows redirects for fragments; make it a full navigation instead.
-        response.headers["HX-Redirect"] = response.url  # type: ignore[attr-defined]
-    return response
+        target = request.app.route_reverse("pages:home")
+    login = request.app.route_reverse(LOGIN)
+    return full_navigation(request, f"{login}?{NEXT}={quote(target, safe='/')}")
 
 
 def current_account_id(request: Request) -> int:

@@ -268,6 +268,24 @@ async def end_account_sessions(session: Any, account_id: int, keep: str | None =
     await session.exec(statement)
 
 
+async def export_sessions(session: Any, account_id: int) -> dict[str, Any]:
+    """The account's open sessions, for "Mes données" (their data and ids stay private)."""
+    rows = (await session.exec(select(WebSession).where(WebSession.account_id == account_id))).all()
+    return {
+        "sessions_ouvertes": [
+            {
+                "ouverte_le": row.created_at.isoformat(),
+                "derniere_activite": row.last_seen_at.isoformat(),
+            }
+            for row in rows
+        ]
+    }
+
+
+async def erase_sessions(session: Any, account_ids: list[int]) -> None:
+    await session.exec(delete(WebSession).where(WebSession.account_id.in_(account_ids)))  # type: ignore[union-attr]
+
+
 def get_session(scope_holder: Any) -> SessionState:
     """The session of a request (or of anything with a scope)."""
     return scope_holder.scope[SCOPE_KEY]

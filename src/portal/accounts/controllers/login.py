@@ -1,0 +1,100 @@
+"""Login and logout (guide §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.accounts import service
+from portal.accounts.controllers.common import client_address, kept, logged_in, safe_next
+from portal.db import Database
+from portal.settings import Settings
+from portal.web.htmx import render, see_other
+from portal.web.links import Links
+from portal.web.sessions import get_session
+
+# Where to go after logging in, as the URL says it (``?suivant=/m-inscrire``).
+NEXT = "suivant"
+
+
+class LoginController(Controller):
+    include_in_schema = False
+
+    @get("/connexion", name="accounts:login")
+    async def login_form(
+        self,
+        request: Request,
+        links: NamedDependency[Links],
+        next_path: Annotated[str | None, QueryParameter(name=NEXT)] = None,
+    ) -> Response:
+        if logged_in(request):
+            return Redirect(safe_next(next_path, links))
+        return _login_page(request, {}, {}, next_path=safe_next(next_path, links))
+
+    @post("/connexion", name="accounts:login_submit", status_code=200)
+    async def login(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response:
+        target = safe_next(data.get(NEXT), links)
+        values = kept(data)
+        errors: dict[str, str] = {}
+        if not data.get("email", "").strip():
+            errors["email"] = "Saisissez votre adresse mail."
+        if not data.get("password"):
+            errors["password"] = "Saisissez votre mot de passe."  # noqa: S105
+        if errors:
+            return _login_page(request, values, errors, next_path=target)
+        try:
+            account = await service.authenticate(
+                db,
+                settings,
+                now,
+                data["email"],
+                data["password"],
+                address=client_address(request, settings),
+            )
+        except service.AccountNotActive as exc:
+            return _login_page(
+                request, values, {"email": exc.message}, next_path=target, inactive=True
+            )
+        except service.AccountError as exc:
+            return _login_page(request, values, {"email": exc.message}, next_path=target)
+        get_session(request).login(account.id)  # type: ignore[arg-type]
+        return see_other(request, target)
+
+    @post("/deconnexion", name="accounts:logout")
+    async def logout(self, request: Request, links: NamedDependency[Links]) -> Redirect:
+        state = get_session(request)
+        account_id = state.account_id
+        state.logout()
+        if account_id is not None:
+            service.security.info("logout (account=%s)", account_id)
+        return see_other(
+            request, links.path("pages:home"), flash="Vous êtes déconnecté(e).", kind="success"
+        )
+
+
+def _login_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    next_path: str,
+    inactive: bool = False,
+) -> Template:
+    return render(
+        request,
+        "accounts/login.html.j2",
+        {"values": values, "errors": errors, "next_path": next_path, "inactive": inactive},
+    )

@@ -1,0 +1,36 @@
+"""What Accounts needs from the domains built on it, passed in at composition.
+
+Accounts imports none of them: ``portal.composition`` fills an ``AccountHooks`` and the app
+provides it (the ``account_hooks`` dependency, and ``app.state.account_hooks`` for the jobs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+IsLocked = Callable[[AsyncSession, int], Awaitable[bool]]
+LockOffice = Callable[[AsyncSession, int], Awaitable[Any]]
+# One domain's part of "Mes données": sections keyed by their French name.
+Export = Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]
+# Delete what a domain holds about these accounts, in the transaction that erases them.
+Erase = Callable[[AsyncSession, list[int]], Awaitable[None]]
+
+
+async def never_locked(session: AsyncSession, account_id: int) -> bool:
+    return False
+
+
+async def no_office(session: AsyncSession, account_id: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class AccountHooks:
+    is_locked: IsLocked = never_locked  # the identity can no longer change (guide §4)
+    lock_office: LockOffice = no_office  # whom to contact once it is locked
+    exports: tuple[Export, ...] = ()
+    erasers: tuple[Erase, ...] = ()

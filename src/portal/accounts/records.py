@@ -1,0 +1,64 @@
+"""Reading accounts, and erasing them with everything the domains hold about them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts import throttling
+from portal.accounts.fields import FormContext
+from portal.accounts.hooks import AccountHooks
+from portal.accounts.models import Account
+from portal.catalog.models import Country, Department
+from portal.db import Database
+from portal.mail.models import OutboxMail
+from portal.settings import Settings
+
+MAIL_COOLDOWN = timedelta(seconds=60)  # one activation or reset mail per minute and account
+
+
+async def form_context(
+    db: Database, settings: Settings, now: datetime, *, editing: bool = False
+) -> FormContext:
+    async with db.read() as session:
+        countries = (
+            await session.exec(select(Country).order_by(Country.position, Country.name))
+        ).all()
+        departments = (await session.exec(select(Department).order_by(Department.code))).all()
+    return FormContext(
+        settings=settings,
+        today=now.date(),
+        countries=[(c.code, c.name) for c in countries],
+        departments=[(d.code, d.label) for d in departments],
+        editing=editing,
+    )
+
+
+async def by_email(session: AsyncSession, email: str) -> Account | None:
+    return (await session.exec(select(Account).where(Account.email == email))).first()
+
+
+async def get_account(db: Database, account_id: int) -> Account | None:
+    async with db.read() as session:
+        return await session.get(Account, account_id)
+
+
+async def sent_recently(session: AsyncSession, account_id: int, kind: str, now: datetime) -> bool:
+    statement = select(OutboxMail.id).where(
+        OutboxMail.account_id == account_id,
+        OutboxMail.kind == kind,
+        OutboxMail.created_at > now - MAIL_COOLDOWN,
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def erase(session: AsyncSession, accounts: list[Account], hooks: AccountHooks) -> None:
+    """Delete accounts with everything attached to them: each domain erases its own part."""
+    ids = [a.id for a in accounts if a.id is not None]
+    for eraser in hooks.erasers:
+        await eraser(session, ids)
+    await throttling.clear(session, *[throttling.login_key(a.email) for a in accounts])
+    await session.exec(delete(Account).where(Account.id.in_(ids)))  # type: ignore[union-attr]

@@ -1,0 +1,40 @@
+"""The one place where the portal is put together: which periodic jobs run, which loaders fill
+the reference and demo data, and what Accounts is told about the domains built on it.
+
+``create_app`` and the CLI read these lists; no module registers itself by being imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from portal.accounts.fixtures import load_demo_accounts
+from portal.accounts.hooks import AccountHooks
+from portal.accounts.jobs import PURGE_ACCOUNTS
+from portal.catalog.fixtures import load_demo_catalog, load_reference
+from portal.db import Database
+from portal.mail.outbox import erase_mails, export_mails
+from portal.mail.sender import SEND_MAIL
+from portal.registrations import account_data
+from portal.registrations import service as registrations
+from portal.registrations.jobs import DROP_CLOSED_DRAFTS
+from portal.settings import Settings
+from portal.tasks import PURGE_SESSIONS, Job
+from portal.web.sessions import erase_sessions, export_sessions
+
+Loader = Callable[[Database, Settings, datetime], Awaitable[dict[str, int]]]
+
+JOBS: tuple[Job, ...] = (PURGE_SESSIONS, PURGE_ACCOUNTS, SEND_MAIL, DROP_CLOSED_DRAFTS)
+
+# Idempotent: they upsert by natural key. Reference data is loaded by `serve` too.
+REFERENCE_LOADERS: tuple[Loader, ...] = (load_reference,)
+DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
+
+ACCOUNT_HOOKS = AccountHooks(
+    is_locked=registrations.has_active_registration,
+    lock_office=registrations.lock_office,
+    # "Mes données" in this order: registrations, open sessions, mails.
+    exports=(account_data.export_registrations, export_sessions, export_mails),
+    erasers=(erase_mails, erase_sessions, account_data.erase_registrations),
+)
