@@ -13,6 +13,7 @@ from portal.accounts.fixtures import load_demo_accounts
 from portal.accounts.hooks import AccountHooks
 from portal.accounts.jobs import PURGE_ACCOUNTS
 from portal.catalog.fixtures import load_demo_catalog, load_reference
+from portal.catalog.places import load_communes
 from portal.db import Database
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
@@ -28,7 +29,8 @@ Loader = Callable[[Database, Settings, datetime], Awaitable[dict[str, int]]]
 JOBS: tuple[Job, ...] = (PURGE_SESSIONS, PURGE_ACCOUNTS, SEND_MAIL, DROP_CLOSED_DRAFTS)
 
 # Idempotent: they upsert by natural key. Reference data is loaded by `serve` too.
-REFERENCE_LOADERS: tuple[Loader, ...] = (load_reference,)
+# Communes after the départements they refer to.
+REFERENCE_LOADERS: tuple[Loader, ...] = (load_reference, load_communes)
 DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
 
 ACCOUNT_HOOKS = AccountHooks(

@@ -19,13 +19,13 @@ from typing import Any
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.catalog import places
 from portal.catalog.models import (
     Academy,
     Announcement,
     Country,
     Department,
     Domain,
-    Establishment,
     HrOption,
     ManagingOffice,
     Nationality,
@@ -119,22 +119,8 @@ async def load_reference(db: Database, settings: Settings, now: datetime) -> dic
             for i, row in enumerate(read_csv(ref / f"{name}.csv"))
         ]
         counts["situation actuelle"] = await upsert(session, HrOption, ("kind", "code"), hr_rows)
-        counts["établissements"] = await upsert(
-            session,
-            Establishment,
-            ("uai",),
-            (
-                {
-                    "uai": row["uai"],
-                    "name": row["name"],
-                    "kind": row["kind"],
-                    "department_code": row["departement_code"],
-                    "postal_code": row["postal_code"],
-                    "locality": row["locality"],
-                }
-                for row in read_csv(ref / "establishments.csv")
-            ),
-        )
+        # The sample's écoles, services, ... and the lycées of lycees.csv, each with its source.
+        counts["établissements"] = await places.load_establishments(session, ref)
     return counts
 
 

