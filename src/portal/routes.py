@@ -9,7 +9,7 @@ def route_handlers() -> list[Any]:
     from portal.accounts.controllers import AccountsController, CandidateController
     from portal.attachments.controllers import AttachmentsController
     from portal.catalog.controllers import CatalogController, EnrolController
-    from portal.documents.controllers import DocumentsController
+    from portal.documents.controllers import DocumentsController, VerificationController
     from portal.pages.controllers import PagesController
     from portal.registrations.controllers import RegistrationsController
 
@@ -21,5 +21,6 @@ def route_handlers() -> list[Any]:
         CandidateController,
         RegistrationsController,
         DocumentsController,
+        VerificationController,
         AttachmentsController,
     ]
