@@ -15,6 +15,8 @@ from tests.documents.helpers import (
 from tests.registrations.conftest import IDENTIFICATION, log_in, make_account
 from tests.registrations.test_wizard import start
 
+register = register_certification  # tests/attachments registers through this name
+
 
 async def test_empty_then_listed_then_documents(client, app, candidate, clock) -> None:  # type: ignore[no-untyped-def]
     assert (await client.get("/mes-documents")).headers["location"].startswith("/connexion")
