@@ -14,6 +14,7 @@ def load_all_models() -> None:
     """Import every domain's models so that metadata is complete (Alembic, tests)."""
     from portal.accounts import models as accounts  # noqa: F401
     from portal.catalog import models as catalog  # noqa: F401
+    from portal.documents import models as documents  # noqa: F401
     from portal.mail import models as mail  # noqa: F401
     from portal.registrations import models as registrations  # noqa: F401
     from portal.web import sessions  # noqa: F401

@@ -6,7 +6,7 @@ from typing import Any
 
 from portal.accounts.controllers import CONTROLLERS as ACCOUNT_CONTROLLERS
 from portal.catalog.controllers import CatalogController, RegisterController
-from portal.documents.controllers import DocumentsController
+from portal.documents.controllers import DocumentsController, VerificationController
 from portal.pages.controllers import PagesController
 from portal.pieces.controllers import PiecesController
 from portal.registrations.controllers import RegistrationsController
@@ -20,5 +20,6 @@ def route_handlers() -> list[Any]:
         *ACCOUNT_CONTROLLERS,
         RegistrationsController,
         DocumentsController,
+        VerificationController,
         PiecesController,
     ]

@@ -50,6 +50,10 @@ class Settings:
     password_hash_concurrency: int = 2
     debug: bool = False
     resources_dir: Path = PROJECT_ROOT
+    # PDFs: the DejaVu fonts of Debian's fonts-dejavu-core (any Unicode name prints), and how
+    # many documents may render at once (xhtml2pdf is CPU-bound Python: more threads only wait).
+    pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+    pdf_concurrency: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -125,7 +129,10 @@ class Settings:
                 "PORTAL_PASSWORD_HASH_CONCURRENCY", get("PORTAL_PASSWORD_HASH_CONCURRENCY") or "2"
             ),
             "debug": _bool(get("PORTAL_DEBUG") or "false"),
+            "pdf_concurrency": _int("PORTAL_PDF_CONCURRENCY", get("PORTAL_PDF_CONCURRENCY") or "2"),
         }
+        if get("PORTAL_PDF_FONT_DIR"):
+            values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
         if get("PORTAL_RESOURCES_DIR"):
             values["resources_dir"] = Path(get("PORTAL_RESOURCES_DIR", "")).resolve()
         values.update(overrides)

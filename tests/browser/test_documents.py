@@ -1,0 +1,153 @@
+"""Mes documents, the HTML twins and /verifier: axe-clean with JavaScript on, reached by links
+and plain forms with JavaScript off."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from portal.accounts.models import Account
+from portal.catalog.models import OpeningPeriod, Qualification, Specialty
+from portal.db import Database
+from portal.documents import service as documents
+from portal.registrations import service
+from portal.registrations.wizard import load_wizard
+from portal.settings import Settings
+from tests.browser.helpers import assert_accessible
+from tests.browser.test_registrations import create_candidate, log_in
+
+pytestmark = pytest.mark.browser
+KINDS = ("confirmation", "demande-pieces", "convocation")
+
+
+def register_with_documents(live_server, email: str) -> str:  # type: ignore[no-untyped-def]
+    """A saved G01 registration (BIA, Versailles) with its confirmation, a request for pieces
+    and a convocation published; returns the confirmation's verification code."""
+    settings = Settings.from_env({**live_server.env})
+
+    async def write() -> str:
+        db = Database(settings.database_url)
+        now = datetime.now(UTC)
+        try:
+            async with db.read() as session:
+                account = (await session.exec(select(Account).where(Account.email == email))).one()
+                period = (
+                    await session.exec(
+                        select(OpeningPeriod)
+                        .join(Specialty, Specialty.id == OpeningPeriod.specialty_id)
+                        .join(Qualification, Qualification.id == Specialty.qualification_id)
+                        .where(
+                            Qualification.code == "BIA", OpeningPeriod.academy_code == "versailles"
+                        )
+                    )
+                ).one()
+            draft = await service.open_new_draft(db, account.id, period, now)
+            clean = {
+                "identification": {
+                    "address_country": "100",
+                    "address1": "Rue de la pluie",
+                    "postal_code": "78270",
+                    "locality": "BLARU",
+                    "nationality": "100",
+                    "phone": "",
+                },
+                "qualification": {},
+                "epreuves": {"optional": [], "choice": {}},
+            }
+            async with db.read() as session:
+                wizard = await load_wizard(
+                    session,
+                    account_id=account.id,
+                    entry_period_id=period.id,
+                    data={"clean": clean, "raw": {}},
+                    now=now,
+                )
+            assert wizard is not None
+            summary = wizard.summary()
+            registration = await service.save(
+                db, draft, period_id=period.id, snapshot={**clean, "summary": summary}, now=now
+            )
+            async with db.write() as session:
+                confirmation = await documents.publish_summary(
+                    session, registration=registration, summary=summary, now=now
+                )
+                await documents.publish_pieces_request(
+                    session,
+                    registration=registration,
+                    now=now,
+                    requirements=[
+                        {
+                            "label": "Copie d'une pièce d'identité",
+                            "mode": "online",
+                            "deadline": now + timedelta(days=10),
+                        }
+                    ],
+                )
+                await documents.publish_convocation(
+                    session,
+                    registration=registration,
+                    now=now,
+                    sittings=[
+                        {
+                            "paper": "010 - EPREUVE 1",
+                            "starts_at": now + timedelta(days=60),
+                            "place": "Lycée Hoche\n78000 VERSAILLES",
+                        }
+                    ],
+                )
+                return confirmation.verification_code
+        finally:
+            await db.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, write()).result()
+
+
+def test_documents_pages_are_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = create_candidate(live_server, "documents-axe@example.fr")
+    code = register_with_documents(live_server, email)
+    log_in(page, email)
+    page.goto("/mes-documents")
+    expect(page.get_by_role("heading", level=1, name="Mes documents")).to_be_visible()
+    assert_accessible(page, "Mes documents")
+    page.get_by_role("link", name="BREVET D'INITIATION AERONAUTIQUE", exact=False).click()
+    expect(page.get_by_text("Liste des documents publiés pour la candidature n°")).to_be_visible()
+    assert_accessible(page, "Mes documents : liste")
+    for kind in KINDS:
+        page.goto(f"/mes-documents/001/{kind}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_text("Code de vérification")).to_be_visible()
+        assert_accessible(page, f"HTML twin {kind}")
+    page.goto("/verifier")
+    assert_accessible(page, "/verifier")
+    page.get_by_label("Code de vérification").fill(documents.grouped(code))
+    page.get_by_role("button", name="Vérifier").click()
+    expect(page.get_by_role("heading", name="Ce document est authentique")).to_be_visible()
+    assert_accessible(page, "/verifier result")
+
+
+def test_documents_work_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = page_nojs
+    email = create_candidate(live_server, "documents-nojs@example.fr")
+    code = register_with_documents(live_server, email)
+    log_in(page, email)
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Mes documents"
+    ).click()
+    page.get_by_role("link", name="BREVET D'INITIATION AERONAUTIQUE", exact=False).click()
+    page.get_by_role("link", name="version accessible : Confirmation d'inscription").click()
+    expect(page.get_by_role("heading", level=1, name="Confirmation d'inscription")).to_be_visible()
+    expect(page.get_by_text("Document à retourner signé au service gestionnaire")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger ce document en PDF").click()
+    assert download.value.suggested_filename.startswith("confirmation-")
+    page.goto("/verifier")
+    page.get_by_label("Code de vérification").fill(code.lower())
+    page.get_by_role("button", name="Vérifier").click()
+    expect(page.get_by_role("heading", name="Ce document est authentique")).to_be_visible()
+    expect(page.get_by_text("C'est la version en vigueur de ce document.")).to_be_visible()
