@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from portal.db import Database
-from portal.registrations import service as registrations
+from portal.registrations import reading as registrations
 from portal.web.auth import current_account_id, requires_account
 
 

@@ -7,8 +7,6 @@ with the documents issue and join this list.
 
 from __future__ import annotations
 
-import json
-
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -16,7 +14,7 @@ from litestar.response import Template
 
 from portal.accounts.models import Account
 from portal.db import Database
-from portal.registrations import service as registrations
+from portal.registrations import reading as registrations
 from portal.web.auth import current_account_id, requires_account
 
 
@@ -44,7 +42,7 @@ class DocumentsController(Controller):
             registration = await registrations.get_registration(session, account_id, number)
         if account is None or registration is None or registration.withdrawn_at is not None:
             raise NotFoundException()
-        summary = json.loads(registration.data).get("summary", {})
+        summary = registration.summary or {}
         documents = [
             {
                 "label": summary.get("document_label", "Récapitulatif d'inscription"),
