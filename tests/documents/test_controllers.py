@@ -10,7 +10,7 @@ from tests.registrations.test_wizard import fill_certification, location
 
 async def register(client, app) -> None:  # type: ignore[no-untyped-def]
     pid = await period_id(app.state.db, "CCPE1D", "versailles", "ACA")
-    base = location(await client.get(f"/inscriptions/nouvelle/{pid}")).rsplit("/", 1)[0]
+    base = location(await client.submit(f"/inscriptions/nouvelle/{pid}")).rsplit("/", 1)[0]
     await fill_certification(client, base)
     assert location(await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"}))
 
