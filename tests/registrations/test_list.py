@@ -9,8 +9,8 @@ from sqlalchemy import update
 from portal.catalog.models import OpeningPeriod
 from portal.catalog.models import Session as ExamSession
 from portal.registrations import drafts, reading, saving
-from portal.registrations.steps import Record
 from portal.registrations.models import Registration
+from portal.registrations.steps import Record
 from tests.registrations.conftest import make_account, period_id
 
 

@@ -10,9 +10,9 @@ from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod
 from portal.registrations import drafts, saving
 from portal.registrations.errors import ModifiedMeanwhile
-from portal.registrations.steps import Record
 from portal.registrations.models import Registration
 from portal.registrations.numbers import is_valid_candidate_number
+from portal.registrations.steps import Record
 from tests.registrations.conftest import make_account, period_id
 
 CLEAN = {

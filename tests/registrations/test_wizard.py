@@ -397,7 +397,9 @@ async def test_closed_period_drops_the_draft_and_locks_the_registration(  # type
     assert "fermé" in unescape((await client.get("/mes-inscriptions")).text)
     show = unescape((await client.get("/mes-inscriptions/001")).text)
     assert "n'est plus modifiable" in show and "ce.dec4@ac-versailles.fr" in show
-    assert location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    assert (
+        location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    )
 
 
 async def test_withdrawal_page_gives_the_office_contact(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
@@ -448,4 +450,6 @@ async def test_period_boundaries(client, app, candidate, clock) -> None:  # type
     assert location(saved) == "/mes-inscriptions/001/numero"
     clock.now = period.closes_at
     await log_in(client)
-    assert location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    assert (
+        location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    )
