@@ -28,7 +28,8 @@ from portal.registrations.drafts import Loaded
 from portal.registrations.errors import DraftAlreadySaved
 from portal.registrations.flow import Action, Leave, Missing, Move, Outcome, Place, Show
 from portal.registrations.models import Registration
-from portal.registrations.wizard import Entry, load_wizard, restore, search_establishments
+from portal.registrations.steps import StepList, WizardState
+from portal.registrations.wizard import reference_lists, search_establishments
 from portal.web.auth import current_account_id, requires_account
 from portal.web.htmx import render, see_other
 from portal.web.sessions import get_session
@@ -335,37 +336,26 @@ class RegistrationsController(Controller):
         request: HTMXRequest,
         number: FromPath[str],
         db: NamedDependency[Database],
-        now: NamedDependency[datetime],
     ) -> Template:
         """Tab 6, N° Inscription: the wizard's shell around the saved registration's number."""
         registration, view = await self._registration(request, db, number)
         async with db.read() as session:
-            record = await reading.record_of(session, registration)
             account = await session.get(Account, registration.account_id)
-            assert account is not None
-            wizard = await load_wizard(
-                session,
-                account=account,
-                entry=Entry(view.id, view.domain_code, view.academy.code),
-                data={"clean": restore(record), "raw": {}},
-                now=now,
-                saved=True,
-            )
-        if wizard is None:
-            raise NotFoundException()
-        steps_ = wizard.steps
-        step = steps.NUMBER
+            domain = (await reference_lists(session))["domains"][view.domain_code]
+        assert account is not None
+        state = WizardState(asks_situation=view.qualification.asks_situation, saved=True)
+        steps_ = StepList(steps.STEPS, state)
         return Template(
             template_name=WIZARD_PAGE,
             context={
                 "registration": registration,
-                "wizard": wizard,
+                "wizard": {"period": view},
                 "steps": steps_,
-                "step": step,
-                "tabs": steps_.tabs(step),
+                "step": steps.NUMBER,
+                "tabs": steps_.tabs(steps.NUMBER),
                 "view": view,
                 "candidate_number": account.candidate_number,
-                "documents": [wizard.domain.summary_label],
+                "documents": [domain.summary_label],
                 "modifying": registration.version > 1,
                 "errors": {},
             },
