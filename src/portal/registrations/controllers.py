@@ -135,15 +135,12 @@ class RegistrationsController(Controller):
         period_id: FromPath[int],
         db: NamedDependency[Database],
         now: NamedDependency[datetime],
-    ) -> Template | Redirect:
+    ) -> Response[Any]:
         """The chosen period and its "Valider" button (a draft is begun by POST only)."""
-        async with db.read() as session:
-            view = await catalog.get_period(session, period_id)
-        if view is None:
-            raise NotFoundException()
-        if catalog.enrolment_refusal(view, now) is not None:
-            return see_other(request, _url(request, "catalog:enrol_period", period_id=period_id))
-        return Template(template_name="registrations/start.html.j2", context={"view": view})
+        found = await flow.startable(db, period_id, now)
+        if not isinstance(found, catalog.PeriodView):
+            return respond(request, found)
+        return Template(template_name="registrations/start.html.j2", context={"view": found})
 
     @post("/inscriptions/nouvelle/{period_id:int}", name="registrations:new", status_code=200)
     async def new(

@@ -108,15 +108,28 @@ async def _load(db: Database, account_id: int, key: str, now: datetime) -> Loade
         return await drafts.load(session, account_id, key, now)
 
 
-async def start(db: Database, account_id: int, period_id: int, now: datetime) -> Outcome:
-    """Begin (or resume) a registration for an opening period."""
+async def startable(
+    db: Database, period_id: int, now: datetime
+) -> catalog.PeriodView | Missing | Leave:
+    """The period a registration may begin from now, else where to go instead."""
     async with db.read() as session:
         view = await catalog.get_period(session, period_id)
-        period = await session.get(OpeningPeriod, period_id)
-    if view is None or period is None:
+    if view is None:
         return Missing()
     if catalog.enrolment_refusal(view, now) is not None:
         return Leave(Place.period, period_id=period_id)
+    return view
+
+
+async def start(db: Database, account_id: int, period_id: int, now: datetime) -> Outcome:
+    """Begin (or resume) a registration for an opening period."""
+    found = await startable(db, period_id, now)
+    if not isinstance(found, catalog.PeriodView):
+        return found
+    async with db.read() as session:
+        period = await session.get(OpeningPeriod, period_id)
+    if period is None:
+        return Missing()
     try:
         draft = await drafts.open_new_draft(db, account_id, period, now)
     except AlreadyRegistered as exc:
