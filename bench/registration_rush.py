@@ -74,7 +74,7 @@ async def prepare(base: str, email: str, period: int) -> tuple[httpx.AsyncClient
         "/connexion", data={"_csrf_token": token, "email": email, "password": PASSWORD}
     )
     assert response.status_code == 303, response.text[:300]
-    response = await client.get(f"/inscriptions/nouvelle/{period}")
+    response = await client.post(f"/inscriptions/nouvelle/{period}", data={"_csrf_token": token})
     draft = response.headers["location"].rsplit("/", 1)[0]
     await client.post(f"{draft}/identification", data={"_csrf_token": token, **IDENTIFICATION})
     page = await client.get(f"{draft}/qualification")

@@ -135,7 +135,7 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_the_graph_is_read(graph: dict[str, set[str]]) -> None:
-    assert "portal.accounts.models" in graph["portal.registrations.service"]
+    assert "portal.accounts.models" in graph["portal.registrations.saving"]
     assert "portal.tasks" in graph["portal.app"] or "portal.composition" in graph["portal.app"]
 
 

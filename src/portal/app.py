@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from portal import composition, tasks
 from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
+from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
 from portal.web import auth, errors, security, sessions, templating
@@ -39,6 +40,7 @@ def create_app(
     extra_route_handlers: list[Any] | None = None,
     jobs: tuple[tasks.Job, ...] = composition.JOBS,
     account_hooks: AccountHooks = composition.ACCOUNT_HOOKS,
+    on_registration_saved: tuple[OnSaved, ...] = composition.ON_REGISTRATION_SAVED,
 ) -> Litestar:
     """The portal: its routes, its dependencies, and what ``portal.composition`` puts together
     (periodic jobs, what Accounts is told about the other domains)."""
@@ -74,6 +76,9 @@ def create_app(
     def provide_account_hooks() -> AccountHooks:
         return account_hooks
 
+    def provide_on_saved() -> tuple[OnSaved, ...]:
+        return on_registration_saved
+
     def provide_links(request: Request) -> Links:
         return Links(settings.base_url, request.app.route_reverse)
 
@@ -107,6 +112,7 @@ def create_app(
             "now": Provide(provide_now, sync_to_thread=False),
             "links": Provide(provide_links, sync_to_thread=False),
             "account_hooks": Provide(provide_account_hooks, sync_to_thread=False),
+            "on_saved": Provide(provide_on_saved, sync_to_thread=False),
         },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

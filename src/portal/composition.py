@@ -15,11 +15,13 @@ from portal.accounts.jobs import PURGE_ACCOUNTS
 from portal.catalog.fixtures import load_demo_catalog, load_reference
 from portal.catalog.places import load_communes
 from portal.db import Database
+from portal.documents.service import erase_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
 from portal.registrations import account_data
 from portal.registrations import service as registrations
 from portal.registrations.jobs import DROP_CLOSED_DRAFTS
+from portal.registrations.saving import OnSaved
 from portal.settings import Settings
 from portal.tasks import PURGE_SESSIONS, Job
 from portal.web.sessions import erase_sessions, export_sessions
@@ -38,5 +40,9 @@ ACCOUNT_HOOKS = AccountHooks(
     lock_office=registrations.lock_office,
     # "Mes données" in this order: registrations, open sessions, mails.
     exports=(account_data.export_registrations, export_sessions, export_mails),
-    erasers=(erase_mails, erase_sessions, account_data.erase_registrations),
+    erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),
 )
+
+# Inside the transaction that saves a registration's version: its confirmation (G01) or
+# récapitulatif (G02), version for version.
+ON_REGISTRATION_SAVED: tuple[OnSaved, ...] = (publish_summary,)

@@ -15,9 +15,10 @@ from sqlmodel import select
 
 from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod, Qualification, Specialty
+from portal.catalog.service import get_period
 from portal.db import Database
-from portal.registrations import service
-from portal.registrations.wizard import load_wizard
+from portal.registrations import drafts, saving, summary
+from portal.registrations.wizard import Entry, load_wizard
 from portal.settings import Settings
 from tests.browser.helpers import assert_accessible
 from tests.browser.test_registrations import create_candidate, log_in
@@ -44,7 +45,7 @@ def register_on_closed_period(live_server, email: str) -> None:  # type: ignore[
                     )
                 ).one()
             assert not period.is_open(now)
-            draft = await service.open_new_draft(db, account.id, period, now)
+            draft = await drafts.open_new_draft(db, account.id, period, now)
             clean = {
                 "identification": {
                     "address_country": "100",
@@ -55,22 +56,25 @@ def register_on_closed_period(live_server, email: str) -> None:  # type: ignore[
                     "phone": "",
                 },
                 "qualification": {},
-                "epreuves": {"optional": [], "choice": {}},
+                "papers": {"optional": [], "choice": {}},
             }
             async with db.read() as session:
+                view = await get_period(session, period.id)
+                assert view is not None
                 wizard = await load_wizard(
                     session,
-                    account_id=account.id,
-                    entry_period_id=period.id,
+                    account=account,
+                    entry=Entry(view.id, view.domain_code, view.academy.code),
                     data={"clean": clean, "raw": {}},
                     now=now,
                 )
             assert wizard is not None
-            await service.save(
+            await saving.save(
                 db,
                 draft,
                 period_id=period.id,
-                snapshot={**clean, "summary": wizard.summary()},
+                record=wizard.record(),
+                summary=summary.build(wizard),
                 now=now,
             )
         finally:
@@ -84,7 +88,7 @@ def begin_a_draft(page: Page) -> str:
     """Start the guide's certification from M'inscrire and leave it with Quitter."""
     page.goto("/m-inscrire?domaine=G02&qualification=CCPE1D&specialite=ACA")
     page.get_by_label("Académie").select_option("versailles")
-    page.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
     page.get_by_label("Adresse 1").fill("Rue de la pluie")
     url = page.url

@@ -68,7 +68,7 @@ def choose_period(page: Page) -> None:
     wait_for_htmx(page)
     page.get_by_label("Académie").select_option("versailles")
     expect(page).to_have_url(re.compile(r"academie=versailles$"))
-    page.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
 
 
@@ -84,7 +84,7 @@ def choose_period_nojs(page: Page) -> None:
         page.locator("form").filter(has=page.get_by_label(label, exact=True)).locator(
             "button[type=submit]"
         ).first.click()
-    page.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
 
 
@@ -186,7 +186,7 @@ def test_journey_with_javascript(page: Page, live_server) -> None:  # type: igno
         "link", name="Mes inscriptions"
     ).click()
     assert_accessible(page, "Mes inscriptions")
-    page.get_by_role("link", name="Modifier la candidature n° 001").click()
+    page.get_by_role("button", name="Modifier la candidature n° 001").click()
     expect(page.get_by_label("Adresse 1")).to_have_value("Rue de la pluie")
     page.get_by_label("Adresse 1").fill("Rue du soleil")
     walk_to_recap(page, CERTIFICATION_TABS)
@@ -232,7 +232,7 @@ def test_journey_without_javascript(page_nojs: Page, live_server) -> None:  # ty
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".confirmation")).to_contain_text("Votre numéro d'inscription : 001")
     page.goto("/mes-inscriptions")
-    page.get_by_role("link", name="Modifier la candidature n° 001").click()
+    page.get_by_role("button", name="Modifier la candidature n° 001").click()
     page.get_by_label("Téléphone personnel").fill("0600000000")
     walk_to_recap(page, CERTIFICATION_TABS)
     page.get_by_role("button", name="Enregistrer").click()
@@ -296,7 +296,7 @@ def test_bia_residence_error_is_accessible(page: Page, live_server) -> None:  # 
     wait_for_htmx(page)
     page.get_by_label("Académie").select_option("versailles")
     expect(page).to_have_url(re.compile(r"academie=versailles$"))
-    page.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Valider").click()
     expect(
         page.get_by_text("vous devez vous inscrire dans l'académie de votre lieu de résidence")
     ).to_be_visible()

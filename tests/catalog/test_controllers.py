@@ -260,14 +260,18 @@ async def test_m_inscrire_reuses_the_selector(
     body = response.text
     assert 'action="/m-inscrire"' in body and 'hx-get="/m-inscrire"' in body
     assert EXPECTED[state][0] in body
-    valider = re.findall(r'<a class="button" href="([^"]+)">Valider</a>', body)
+    valider = re.findall(
+        r'<form method="post" action="([^"]+)">\s*<input type="hidden" name="_csrf_token"[^>]*>'
+        r'\s*<p class="actions"><button type="submit">Valider</button>',
+        body,
+    )
     if state in ("complet", "vide"):
         academy, qualification = (
             ("versailles", "CCPE1D") if state == "complet" else ("rennes", "BIA")
         )
         view = await _period(db, academy, qualification)
         assert view.specialty.code in ("ACA", "SANS")
-        assert valider == [f"/m-inscrire/periode/{view.id}"]
+        assert valider == [f"/inscriptions/nouvelle/{view.id}"]  # a draft begins by POST
     else:
         assert valider == []
 

@@ -4,7 +4,6 @@ registration's saving will; read PDFs and HTML twins back."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from html import unescape
 
@@ -35,7 +34,7 @@ async def register_bia(client, app, identification=None) -> None:  # type: ignor
 
 
 async def modify_address(client, number: str, address1: str) -> None:  # type: ignore[no-untyped-def]
-    modify = location(await client.get(f"/mes-inscriptions/{number}/modifier"))
+    modify = location(await client.submit(f"/mes-inscriptions/{number}/modifier"))
     base = modify.rsplit("/", 1)[0]
     await client.submit(f"{base}/identification", {**IDENTIFICATION, "address1": address1})
     for step in ("qualification", "situation", "epreuves"):
@@ -59,7 +58,7 @@ async def publish_current(db, now, number: str = "001", account_id: int | None =
         return await service.publish_summary(
             session,
             registration=registration,
-            summary=json.loads(registration.data)["summary"],
+            summary=registration.summary,
             now=now,
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -180,7 +179,7 @@ async def test_rendering_never_fetches_anything(
     ]
     await register_in_db(app, clock)
     registration = await registration_row(app.state.db)
-    summary = json.loads(registration.data)["summary"]
+    summary = dict(registration.summary)
     summary["sections"].append({"title": traps[1], "rows": [[trap, trap] for trap in traps]})
     summary["papers"].append({"kind": traps[2], "label": traps[3], "mode": traps[4]})
     now = clock()
@@ -214,36 +213,32 @@ async def test_rendering_never_fetches_anything(
 
 async def register_in_db(app, clock) -> None:  # type: ignore[no-untyped-def]
     """A saved registration made with the wizard's own objects (no HTTP needed here)."""
-    from portal.registrations import service as registrations
-    from portal.registrations.wizard import load_wizard
+    from portal.accounts.models import Account
+    from portal.registrations import drafts, saving, summary
     from tests.registrations.conftest import IDENTIFICATION, SITUATION, period_id
 
-    pid = await period_id(app.state.db, "CCPE1D", "versailles", "ACA")
-    async with app.state.db.read() as session:
+    db = app.state.db
+    pid = await period_id(db, "CCPE1D", "versailles", "ACA")
+    async with db.read() as session:
         period = await session.get(OpeningPeriod, pid)
-        from portal.accounts.models import Account
-
         account = (await session.exec(select(Account))).first()
-    draft = await registrations.open_new_draft(app.state.db, account.id, period, clock())
+    draft = await drafts.open_new_draft(db, account.id, period, clock())
     clean = {
         "identification": IDENTIFICATION,
         "qualification": {"period": pid},
         "situation": SITUATION,
-        "epreuves": {"optional": [], "choice": {}},
+        "papers": {"optional": [], "choice": {}},
     }
-    async with app.state.db.read() as session:
-        wizard = await load_wizard(
-            session,
-            account_id=account.id,
-            entry_period_id=pid,
-            data={"clean": clean, "raw": {}},
-            now=clock(),
-        )
-    await registrations.save(
-        app.state.db,
-        draft,
+    await drafts.write(db, draft, {"clean": clean, "raw": {}}, clock())
+    async with db.read() as session:
+        loaded = await drafts.load(session, account.id, draft.key, clock())
+    assert loaded is not None
+    await saving.save(
+        db,
+        loaded.draft,
         period_id=pid,
-        snapshot={**clean, "summary": wizard.summary()},
+        record=loaded.wizard.record(),
+        summary=summary.build(loaded.wizard),
         now=clock(),
     )
 
@@ -351,7 +346,7 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
     still give each document its own text (measured: no lock needed, see bench/pdf.py)."""
     await register_in_db(app, clock)
     registration = await registration_row(app.state.db)
-    summary = json.loads(registration.data)["summary"]
+    summary = dict(registration.summary)
     documents = []
     for index in range(6):
         summary["sections"][1]["rows"][3] = ["Prénoms", f"Candidat{index}"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.registrations import forms
-from portal.registrations.forms import Choices, PaperChoice
+from portal.registrations.choices import Choices, PaperChoice
+from portal.registrations.steps import identification, papers, qualification, situation
 
 CHOICES = Choices(
     countries=[("100", "FRANCE (DONT OUTRE-MER)"), ("131", "BELGIQUE")],
@@ -32,11 +32,11 @@ IDENT = {
 
 
 def errors_of(values: dict[str, str]) -> dict[str, str]:
-    return forms.identification({**IDENT, **values}, CHOICES).errors
+    return identification.validate({**IDENT, **values}, CHOICES).errors
 
 
 def test_identification_valid_and_normalised() -> None:
-    result = forms.identification(
+    result = identification.validate(
         {**IDENT, "phone": "01 23.45-67 89", "locality": " blaru "}, CHOICES
     )
     assert result.valid
@@ -91,22 +91,22 @@ def test_locality_and_phone_shapes() -> None:
 
 
 def test_qualification_messages() -> None:
-    assert forms.qualification(
+    assert qualification.validate(
         {"qualification": "1", "period": "10"}, CHOICES, "Certification"
     ).valid
-    assert forms.qualification({"qualification": "9"}, CHOICES, "Certification").errors == {
+    assert qualification.validate({"qualification": "9"}, CHOICES, "Certification").errors == {
         "qualification": "Choisissez la certification dans la liste."
     }
-    assert forms.qualification({"qualification": "9"}, CHOICES, "Examen").errors == {
+    assert qualification.validate({"qualification": "9"}, CHOICES, "Examen").errors == {
         "qualification": "Choisissez l'examen dans la liste."
     }
-    changed = forms.qualification({"qualification": "2", "period": "10"}, CHOICES, "Examen")
+    changed = qualification.validate({"qualification": "2", "period": "10"}, CHOICES, "Examen")
     assert changed.errors["period"] == (
         "Choisissez le secteur disciplinaire dans la liste : la liste a été mise à jour pour "
         "votre choix."
     )
     assert (
-        forms.qualification({"qualification": "1", "period": ""}, CHOICES, "Examen").errors[
+        qualification.validate({"qualification": "1", "period": ""}, CHOICES, "Examen").errors[
             "period"
         ]
         == "Choisissez le secteur disciplinaire dans la liste."
@@ -156,15 +156,15 @@ SITUATION = {
     ],
 )
 def test_situation_messages(values: dict[str, str], field: str, message: str) -> None:
-    assert forms.situation({**SITUATION, **values}, CHOICES).errors[field] == message
+    assert situation.validate({**SITUATION, **values}, CHOICES).errors[field] == message
 
 
 def test_situation_valid_and_establishment_required_in_france() -> None:
-    result = forms.situation(SITUATION, CHOICES)
+    result = situation.validate(SITUATION, CHOICES)
     assert result.valid and result.clean["establishment"] == "0783371R"
-    missing = forms.situation({**SITUATION, "establishment": ""}, CHOICES)
+    missing = situation.validate({**SITUATION, "establishment": ""}, CHOICES)
     assert missing.errors["establishment"].startswith("Choisissez votre établissement ou service")
-    abroad = forms.situation(
+    abroad = situation.validate(
         {**SITUATION, "work_country": "131", "work_department": "", "establishment": "X"}, CHOICES
     )
     assert abroad.valid and abroad.clean["establishment"] == ""
@@ -181,16 +181,16 @@ PAPERS = [
 def test_papers_rules() -> None:
     key = PAPERS[2].field_name
     assert key == "choice_epreuve-a-option"
-    ok = forms.papers({key: "4"}, PAPERS, ["2"])
+    ok = papers.validate({key: "4", "optional": ["2"]}, PAPERS)
     assert ok.valid and ok.clean == {"optional": ["2"], "choice": {"Epreuve à option": "4"}}
-    assert forms.papers({}, PAPERS, []).errors == {
+    assert papers.validate({"optional": []}, PAPERS).errors == {
         key: "Choisissez une épreuve : Epreuve à option."
     }
-    assert forms.papers({key: "1"}, PAPERS, []).errors == {
+    assert papers.validate({key: "1", "optional": []}, PAPERS).errors == {
         key: "Choisissez une épreuve dans la liste : Epreuve à option."
     }
-    assert forms.papers({key: "3"}, PAPERS, ["1"]).errors == {
+    assert papers.validate({key: "3", "optional": ["1"]}, PAPERS).errors == {
         "optional": "Choisissez les épreuves facultatives dans la liste."
     }
-    nothing_to_choose = forms.papers({}, PAPERS[:1], [])
+    nothing_to_choose = papers.validate({"optional": []}, PAPERS[:1])
     assert nothing_to_choose.valid and nothing_to_choose.clean == {"optional": [], "choice": {}}

@@ -8,8 +8,9 @@ from sqlalchemy import update
 
 from portal.catalog.models import OpeningPeriod
 from portal.catalog.models import Session as ExamSession
-from portal.registrations import service
+from portal.registrations import drafts, reading, saving
 from portal.registrations.models import Registration
+from portal.registrations.steps import Record
 from tests.registrations.conftest import make_account, period_id
 
 
@@ -18,8 +19,10 @@ async def _registered(db, clock, password_hash, email, qualification, specialty=
     pid = await period_id(db, qualification, "versailles", specialty)
     async with db.read() as session:
         period = await session.get(OpeningPeriod, pid)
-    draft = await service.open_new_draft(db, account_id, period, clock())
-    registration = await service.save(db, draft, period_id=pid, snapshot={}, now=clock())
+    draft = await drafts.open_new_draft(db, account_id, period, clock())
+    registration = await saving.save(
+        db, draft, period_id=pid, record=Record(), summary={}, now=clock()
+    )
     return account_id, registration, period
 
 
@@ -29,10 +32,10 @@ async def test_cards_hide_withdrawn_and_ended_sessions(app, demo, clock, passwor
     pid = await period_id(db, "CCPE1D", "versailles", "ACA")
     async with db.read() as session:
         period = await session.get(OpeningPeriod, pid)
-    draft = await service.open_new_draft(db, account_id, period, clock())
-    cert = await service.save(db, draft, period_id=pid, snapshot={}, now=clock())
+    draft = await drafts.open_new_draft(db, account_id, period, clock())
+    cert = await saving.save(db, draft, period_id=pid, record=Record(), summary={}, now=clock())
     async with db.read() as session:
-        shown = await service.cards(session, account_id, clock())
+        shown = await reading.cards(session, account_id, clock())
     assert [c.registration.registration_number for c in shown] == ["001", "002"]
     assert all(c.is_open for c in shown)
 
@@ -46,9 +49,9 @@ async def test_cards_hide_withdrawn_and_ended_sessions(app, demo, clock, passwor
             .values(ends_on=(clock() - timedelta(days=1)).date())
         )
     async with db.read() as session:
-        assert await service.cards(session, account_id, clock()) == []
+        assert await reading.cards(session, account_id, clock()) == []
         # the registration pages follow: a withdrawn one is not found
-        assert (await service.get_registration(session, account_id, "001")).withdrawn_at is not None
+        assert (await reading.get_registration(session, account_id, "001")).withdrawn_at is not None
     assert cert.registration_number == "002" and bia_period.id != pid
 
 
@@ -59,5 +62,5 @@ async def test_closed_period_cards_are_read_only(app, demo, clock, password_hash
     )
     clock.now = period.closes_at  # the exact closing instant: closed
     async with db.read() as session:
-        (card,) = await service.cards(session, account_id, clock())
+        (card,) = await reading.cards(session, account_id, clock())
     assert not card.is_open and card.closes_at == period.closes_at

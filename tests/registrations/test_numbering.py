@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 from sqlmodel import select
 
 from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod
-from portal.registrations import service
+from portal.registrations import drafts, saving
+from portal.registrations.errors import ModifiedMeanwhile
 from portal.registrations.models import Registration
 from portal.registrations.numbers import is_valid_candidate_number
+from portal.registrations.steps import Record
 from tests.registrations.conftest import make_account, period_id
 
 CLEAN = {
     "identification": {"address_country": "100", "postal_code": "78270"},
     "qualification": {},
-    "epreuves": {"optional": [], "choice": {}},
+    "papers": {"optional": [], "choice": {}},
 }
 
 
 async def _draft(db, account_id: int, pid: int, clock):  # type: ignore[no-untyped-def]
     async with db.read() as session:
         period = await session.get(OpeningPeriod, pid)
-    draft = await service.open_new_draft(db, account_id, period, clock())
-    for step, values in CLEAN.items():
-        draft = await service.update_draft(db, draft, clock(), step=step, values=values, valid=True)
+    draft = await drafts.open_new_draft(db, account_id, period, clock())
+    draft.data = {"clean": dict(CLEAN), "raw": {}}
+    await drafts.write(db, draft, draft.data, clock())
     return draft
 
 
@@ -41,7 +42,9 @@ async def test_200_concurrent_saves_give_unique_numbers_and_no_error(  # type: i
     drafts = [await _draft(db, account_id, pid, clock) for account_id in accounts]
 
     async def save(draft):  # type: ignore[no-untyped-def]
-        return await service.save(db, draft, period_id=pid, snapshot={"x": 1}, now=clock())
+        return await saving.save(
+            db, draft, period_id=pid, record=Record(answers={"x": 1}), summary={}, now=clock()
+        )
 
     results = await asyncio.gather(*(save(d) for d in drafts), return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
@@ -66,7 +69,10 @@ async def test_one_candidate_saving_twice_at_once_gets_one_registration(  # type
     account_id = await make_account(db, clock, password_hash, "double@example.fr")
     draft = await _draft(db, account_id, pid, clock)
     results = await asyncio.gather(
-        *(service.save(db, draft, period_id=pid, snapshot={}, now=clock()) for _ in range(5))
+        *(
+            saving.save(db, draft, period_id=pid, record=Record(), summary={}, now=clock())
+            for _ in range(5)
+        )
     )
     assert len({r.id for r in results}) == 1
 
@@ -78,46 +84,63 @@ async def test_numbers_per_candidate_and_candidate_number_is_stable(  # type: ig
     account_id = await make_account(db, clock, password_hash, "deux@example.fr")
     first = await _draft(db, account_id, await period_id(db, "BIA", "versailles"), clock)
     second = await _draft(db, account_id, await period_id(db, "CCPE1D", "versailles", "ACA"), clock)
-    one = await service.save(db, first, period_id=first.opening_period_id, snapshot={}, now=clock())
-    two = await service.save(
-        db, second, period_id=second.opening_period_id, snapshot={}, now=clock()
+    one = await saving.save(
+        db, first, period_id=first.opening_period_id, record=Record(), summary={}, now=clock()
+    )
+    two = await saving.save(
+        db, second, period_id=second.opening_period_id, record=Record(), summary={}, now=clock()
     )
     assert (one.registration_number, two.registration_number) == ("001", "002")
     async with db.read() as session:
         account = await session.get(Account, account_id)
     assert account is not None and is_valid_candidate_number(account.candidate_number or "")
     # a modification keeps both numbers and makes version 2
-    draft = await service.open_modification_draft(db, account_id, one, clock())
-    again = await service.save(
-        db, draft, period_id=one.opening_period_id, snapshot={"v": 2}, now=clock()
+    draft = await drafts.open_modification_draft(db, account_id, one, clock())
+    again = await saving.save(
+        db,
+        draft,
+        period_id=one.opening_period_id,
+        record=Record(answers={"v": 2}),
+        summary={},
+        now=clock(),
     )
     assert (again.registration_number, again.version) == ("001", 2)
     async with db.read() as session:
         assert (await session.get(Account, account_id)).candidate_number == account.candidate_number
-    assert json.loads(again.data) == {"v": 2}
+    assert again.answers == {"v": 2}
 
 
 async def test_stale_modification_is_refused(app, demo, clock, password_hash) -> None:  # type: ignore[no-untyped-def]
     db = app.state.db
     account_id = await make_account(db, clock, password_hash, "stale@example.fr")
     draft = await _draft(db, account_id, await period_id(db, "BIA", "versailles"), clock)
-    registration = await service.save(
-        db, draft, period_id=draft.opening_period_id, snapshot={}, now=clock()
+    registration = await saving.save(
+        db, draft, period_id=draft.opening_period_id, record=Record(), summary={}, now=clock()
     )
-    tab_a = await service.open_modification_draft(db, account_id, registration, clock())
+    tab_a = await drafts.open_modification_draft(db, account_id, registration, clock())
     tab_b = tab_a  # the same draft, seen by two browser tabs
-    await service.save(
-        db, tab_a, period_id=registration.opening_period_id, snapshot={"a": 1}, now=clock()
+    await saving.save(
+        db,
+        tab_a,
+        period_id=registration.opening_period_id,
+        record=Record(answers={"a": 1}),
+        summary={},
+        now=clock(),
     )
     try:
-        await service.save(
-            db, tab_b, period_id=registration.opening_period_id, snapshot={"b": 1}, now=clock()
+        await saving.save(
+            db,
+            tab_b,
+            period_id=registration.opening_period_id,
+            record=Record(answers={"b": 1}),
+            summary={},
+            now=clock(),
         )
-    except service.ModifiedMeanwhile as exc:
+    except ModifiedMeanwhile as exc:
         assert exc.version == 2
         assert "modifiée entre-temps" in exc.message
     else:
         raise AssertionError("a stale save must be refused")
     async with db.read() as session:
         current = await session.get(Registration, registration.id)
-    assert current is not None and current.version == 2 and json.loads(current.data) == {"a": 1}
+    assert current is not None and current.version == 2 and current.answers == {"a": 1}

@@ -16,7 +16,7 @@ TAB_FRAGMENT_BUDGET = 8 * 1024  # a whole tab swapped in place weighs what its p
 async def _draft(client, app, qualification="CCPE1D", specialty="ACA") -> str:  # type: ignore[no-untyped-def]
     await log_in(client)
     pid = await period_id(app.state.db, qualification, "versailles", specialty)
-    return location(await client.get(f"/inscriptions/nouvelle/{pid}")).rsplit("/", 1)[0]
+    return location(await client.submit(f"/inscriptions/nouvelle/{pid}")).rsplit("/", 1)[0]
 
 
 def compressed(body: bytes) -> int:

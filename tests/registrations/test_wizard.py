@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html import unescape
 
 from sqlmodel import select
@@ -21,7 +20,7 @@ from tests.registrations.conftest import (
 
 async def start(client, app, qualification="CCPE1D", academy="versailles", specialty="ACA") -> str:  # type: ignore[no-untyped-def]
     pid = await period_id(app.state.db, qualification, academy, specialty)
-    response = await client.get(f"/inscriptions/nouvelle/{pid}")
+    response = await client.submit(f"/inscriptions/nouvelle/{pid}")
     url = location(response)
     assert url.startswith("/inscriptions/brouillon/"), url
     return url.rsplit("/", 1)[0]  # /inscriptions/brouillon/<key>
@@ -95,7 +94,7 @@ async def test_full_journey_to_number(client, app, candidate) -> None:  # type: 
     assert registration.registration_number == "001" and registration.version == 1
     assert [v.version for v in versions] == [1]
     assert drafts == []
-    assert json.loads(registration.data)["situation"]["establishment"] == "0783371R"
+    assert registration.establishment_uai == "0783371R"
 
 
 async def test_identification_errors_are_french_and_keep_input(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
@@ -268,7 +267,7 @@ async def test_modification_makes_version_02(client, app, candidate) -> None:  #
     base = await start(client, app)
     await fill_certification(client, base)
     await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
-    modify = location(await client.get("/mes-inscriptions/001/modifier"))
+    modify = location(await client.submit("/mes-inscriptions/001/modifier"))
     assert modify.endswith("/identification")
     mbase = modify.rsplit("/", 1)[0]
     page = unescape((await client.get(modify)).text)
@@ -290,7 +289,7 @@ async def test_second_tab_save_is_refused_and_nothing_lost(client, app, candidat
     base = await start(client, app)
     await fill_certification(client, base)
     await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
-    mbase = location(await client.get("/mes-inscriptions/001/modifier")).rsplit("/", 1)[0]
+    mbase = location(await client.submit("/mes-inscriptions/001/modifier")).rsplit("/", 1)[0]
     # Tab A and tab B both show the identification tab; A saves first.
     await client.submit(f"{mbase}/identification", {**IDENTIFICATION, "address1": "Rue A"})
     assert location(await client.submit(f"{mbase}/recapitulatif", {"action": "enregistrer"}))
@@ -307,7 +306,7 @@ async def test_second_tab_save_is_refused_and_nothing_lost(client, app, candidat
     async with app.state.db.read() as session:
         registration = (await session.exec(select(Registration))).one()
     assert registration.version == 3
-    assert json.loads(registration.data)["identification"]["address1"] == "Rue B"
+    assert registration.answers["identification"]["address1"] == "Rue B"
 
 
 async def test_another_candidates_registration_is_404_everywhere(  # type: ignore[no-untyped-def]
@@ -335,6 +334,7 @@ async def test_another_candidates_registration_is_404_everywhere(  # type: ignor
     ):
         assert (await client.get(url)).status_code == 404, url
     assert (await client.submit(f"{base}/identification", IDENTIFICATION)).status_code == 404
+    assert (await client.submit("/mes-inscriptions/001/modifier")).status_code == 404
     listing = unescape((await client.get("/mes-inscriptions")).text)
     assert "Vous n'avez aucune inscription en cours" in listing
 
@@ -376,7 +376,7 @@ async def test_registering_twice_to_a_session_is_refused(client, app, candidate)
     await fill_certification(client, base)
     await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
     pid = await period_id(app.state.db, "CCPE1D", "versailles", "DNL-AV")
-    response = await client.get(f"/inscriptions/nouvelle/{pid}")
+    response = await client.submit(f"/inscriptions/nouvelle/{pid}")
     assert location(response) == "/mes-inscriptions/001"
     page = unescape((await client.get("/mes-inscriptions/001")).text)
     assert "Vous êtes déjà inscrit(e) à cette session" in page
@@ -397,7 +397,9 @@ async def test_closed_period_drops_the_draft_and_locks_the_registration(  # type
     assert "fermé" in unescape((await client.get("/mes-inscriptions")).text)
     show = unescape((await client.get("/mes-inscriptions/001")).text)
     assert "n'est plus modifiable" in show and "ce.dec4@ac-versailles.fr" in show
-    assert location(await client.get("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    assert (
+        location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    )
 
 
 async def test_withdrawal_page_gives_the_office_contact(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
@@ -433,9 +435,10 @@ async def test_period_boundaries(client, app, candidate, clock) -> None:  # type
         period = await session.get(OpeningPeriod, pid)
     clock.now = period.opens_at - timedelta(seconds=1)
     await log_in(client)
-    assert (
-        location(await client.get(f"/inscriptions/nouvelle/{pid}")) == f"/m-inscrire/periode/{pid}"
-    )
+    for request in (client.get, client.submit):
+        assert location(await request(f"/inscriptions/nouvelle/{pid}")) == (
+            f"/m-inscrire/periode/{pid}"
+        )
     clock.now = period.opens_at
     await log_in(client)
     base = await start(client, app)
@@ -447,4 +450,6 @@ async def test_period_boundaries(client, app, candidate, clock) -> None:  # type
     assert location(saved) == "/mes-inscriptions/001/numero"
     clock.now = period.closes_at
     await log_in(client)
-    assert location(await client.get("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    assert (
+        location(await client.submit("/mes-inscriptions/001/modifier")) == "/mes-inscriptions/001"
+    )

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -349,3 +349,37 @@ async def establishment_in_department(
     if establishment is None or establishment.department_code != department_code:
         return None
     return establishment
+
+
+# -- establishment search (the Situation actuelle tab) ---------------------------------------
+SEARCH_LIMIT = 20  # establishments shown for one search
+
+
+def fold_upper(text: str) -> str:
+    """Upper case without accents: how the establishment directory writes names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper().strip()
+
+
+async def search_establishments(
+    session: AsyncSession, department: str, query: str, limit: int = SEARCH_LIMIT
+) -> list[Establishment]:
+    """Establishments of a département whose name, town or UAI matches every word typed."""
+    words = [w for w in fold_upper(query).replace("-", " ").split() if w]
+    if not department or not words:
+        return []
+    statement = select(Establishment).where(Establishment.department_code == department)
+    for word in words[:5]:
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        statement = statement.where(
+            or_(
+                func.upper(col(Establishment.name)).like(pattern),
+                func.upper(col(Establishment.locality)).like(pattern),
+                func.upper(col(Establishment.uai)) == word,
+                col(Establishment.postal_code).like(pattern),
+            )
+        )
+    statement = statement.order_by(col(Establishment.locality), col(Establishment.name)).limit(
+        limit
+    )
+    return list((await session.exec(statement)).all())

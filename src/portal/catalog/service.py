@@ -28,7 +28,6 @@ def registration_refusal(view: PeriodView, at: datetime) -> str | None:
 
 
 # The registration wizard still calls it by its old name (its module is being reworked).
-enrolment_refusal = registration_refusal
 
 __all__ = [
     "LEVELS",
@@ -40,7 +39,6 @@ __all__ = [
     "academy_title",
     "build_selector",
     "current_announcements",
-    "enrolment_refusal",
     "find_periods",
     "get_period",
     "group_by_academy",

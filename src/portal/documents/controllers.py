@@ -21,7 +21,9 @@ from portal.db import Database
 from portal.documents import service
 from portal.documents.models import KIND_LABELS, DocumentKind
 from portal.documents.pdf import Renderer
-from portal.registrations import service as registrations
+from portal.registrations import drafts, summary
+from portal.registrations import reading as registrations
+from portal.registrations.errors import DraftAlreadySaved
 from portal.registrations.models import Registration
 from portal.settings import Settings
 from portal.web.auth import current_account_id, requires_account
@@ -171,31 +173,23 @@ class DocumentsController(Controller):
         key: FromPath[str],
     ) -> Response[bytes]:
         """Visualiser/imprimer on the Récapitulatif tab: the draft's recap, "non enregistrée"."""
-        from portal.registrations.wizard import load_wizard
-
         account_id = current_account_id(request)
         async with db.read() as session:
-            draft = await registrations.get_draft(session, account_id, key)
-            if draft is None:
-                raise NotFoundException()
-            wizard = await load_wizard(
-                session,
-                account_id=account_id,
-                entry_period_id=draft.opening_period_id,
-                data=registrations.draft_data(draft),
-                now=now,
-            )
-            if wizard is None:
+            try:
+                loaded = await drafts.load(session, account_id, key, now)
+            except DraftAlreadySaved:
+                loaded = None
+            if loaded is None:
                 raise NotFoundException()
             unsaved = Registration(
                 account_id=account_id,
-                opening_period_id=wizard.period.id,
+                opening_period_id=loaded.wizard.period.id,
                 registration_number="",
                 created_at=now,
                 updated_at=now,
             )
             content = await service.draft_view(
-                session, registration_like=unsaved, summary=wizard.summary()
+                session, registration_like=unsaved, summary=summary.build(loaded.wizard)
             )
         data = await service.draft_pdf(renderer_of(request), settings, content)
         return pdf_response(data, "inscription-non-enregistree.pdf", attachment=False)

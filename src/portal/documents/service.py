@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -558,3 +558,10 @@ def _same_family(kind: str) -> list[str]:
     if kind in SUMMARY_KINDS:
         return [k.value for k in SUMMARY_KINDS]
     return [kind]
+
+
+async def erase_documents(session: AsyncSession, account_ids: list[int]) -> None:
+    """The documents of these accounts' registrations, before the registrations go (an
+    account hook: Accounts erases in one transaction what every domain holds)."""
+    owned = select(Registration.id).where(col(Registration.account_id).in_(account_ids))
+    await session.exec(delete(Document).where(col(Document.registration_id).in_(owned)))  # type: ignore[call-overload]

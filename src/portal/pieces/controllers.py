@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from portal.db import Database
-from portal.registrations import service as registrations
+from portal.registrations import reading as registrations
 from portal.web.auth import current_account_id, requires_account
 
 

@@ -13,7 +13,12 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.registrations.models import Registration, RegistrationDraft, RegistrationVersion
+from portal.registrations.models import (
+    Registration,
+    RegistrationDraft,
+    RegistrationPaper,
+    RegistrationVersion,
+)
 
 
 def _iso(value: Any) -> Any:
@@ -34,6 +39,9 @@ async def erase_registrations(session: AsyncSession, account_ids: list[int]) -> 
     registrations = select(Registration.id).where(col(Registration.account_id).in_(account_ids))
     await session.exec(
         delete(RegistrationDraft).where(col(RegistrationDraft.account_id).in_(account_ids))
+    )  # type: ignore[call-overload]
+    await session.exec(
+        delete(RegistrationPaper).where(col(RegistrationPaper.registration_id).in_(registrations))
     )  # type: ignore[call-overload]
     await session.exec(
         delete(RegistrationVersion).where(

@@ -1,169 +1,127 @@
 """The registration wizard and "Mes inscriptions" (guide §5, §7, §11): thin handlers.
 
-A new registration starts from an opening period and becomes a draft whose tabs live under
-``/inscriptions/brouillon/<key>/<tab>``; a saved one is found by the candidate's own
+A new registration starts from an opening period (a POST) and becomes a draft whose tabs live
+under ``/inscriptions/brouillon/<key>/<slug>``; a saved one is found by the candidate's own
 registration number under ``/mes-inscriptions/<number>``, so another candidate's registration is
-never reachable (404), whatever id or number is typed.
+never reachable (404), whatever id or number is typed. What a tab's request leads to is decided
+in ``flow``; here it becomes a response.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Response, Template
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest
+from litestar.response import Redirect, Response, Template
 
+from portal.accounts.models import Account
 from portal.catalog import service as catalog
-from portal.catalog.models import Establishment, OpeningPeriod
+from portal.catalog.models import Establishment
+from portal.catalog.places import search_establishments
 from portal.db import Database
-from portal.registrations import service
-from portal.registrations.models import Registration, RegistrationDraft
-from portal.registrations.wizard import Wizard, load_wizard, search_establishments
+from portal.registrations import drafts, flow, reading, steps, summary
+from portal.registrations.drafts import Loaded
+from portal.registrations.errors import DraftAlreadySaved
+from portal.registrations.flow import Action, Leave, Missing, Move, Outcome, Place, Show
+from portal.registrations.models import Registration
+from portal.registrations.saving import OnSaved
+from portal.registrations.steps import StepList, WizardState
+from portal.registrations.wizard import reference_lists
 from portal.web.auth import current_account_id, requires_account
-from portal.web.htmx import render, see_other, wants_fragment
+from portal.web.htmx import render, see_other
 from portal.web.sessions import get_session
 
-LIST_PATH = "/mes-inscriptions"
-DRAFT_PATH = "/inscriptions/brouillon/{key}/{step}"
 WIZARD_PAGE = "registrations/wizard.html.j2"
 WIZARD_FRAGMENT = "registrations/partials/_wizard.html.j2"
-ACTIONS = {"precedent", "suivant", "enregistrer", "quitter", "rechercher", "actualiser"}
+BACK_TO_SUMMARY = {"retour": steps.SUMMARY.segment}  # "Modifier" from the recap comes back
 
 
-class DraftAlreadySaved(Exception):
-    """A tab of a draft that another tab (or a double click) has already saved."""
-
-    def __init__(self, registration_number: str) -> None:
-        super().__init__(registration_number)
-        self.registration_number = registration_number
+def _url(request: HTMXRequest, name: str, **params: Any) -> str:
+    return request.app.route_reverse(name, **params)
 
 
-def _already_saved(request: Request, exc: DraftAlreadySaved) -> Response[Any]:
-    return see_other(
-        request,
-        registration_url(exc.registration_number),
-        flash="Cette inscription a déjà été enregistrée : la voici.",
-    )
+def step_url(request: HTMXRequest, key: str, step: steps.Step) -> str:
+    return _url(request, "registrations:step", key=key, slug=step.segment)
 
 
-def _db(request: Request) -> Database:
-    return request.app.state.db
+def _place_url(request: HTMXRequest, leave: Leave) -> str:
+    if leave.place is Place.list:
+        return _url(request, "registrations:list")
+    if leave.place is Place.period:
+        return _url(request, "catalog:register_period", period_id=leave.period_id)
+    name = "registrations:number" if leave.place is Place.number else "registrations:show"
+    return _url(request, name, number=leave.number)
 
 
-def _now(request: Request) -> datetime:
-    return request.app.state.clock()
+def _leave(request: HTMXRequest, leave: Leave) -> Response[Any]:
+    """Out of the wizard: a whole page, so htmx is told to load it as one."""
+    url = _place_url(request, leave)
+    if request.htmx and not request.htmx.boosted:
+        if leave.flash:
+            get_session(request).flash(leave.flash)
+        return ClientRedirect(redirect_to=url)
+    return see_other(request, url, flash=leave.flash)
 
 
-def draft_url(key: str, step: str, **query: str) -> str:
-    url = DRAFT_PATH.format(key=key, step=step)
-    if query:
-        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-    return url
+def _already_saved(request: HTMXRequest, exc: DraftAlreadySaved) -> Response[Any]:
+    flash = "Cette inscription a déjà été enregistrée : la voici."
+    return _leave(request, Leave(Place.registration, number=exc.registration_number, flash=flash))
 
 
-def registration_url(number: str, tail: str = "") -> str:
-    return f"{LIST_PATH}/{number}{tail}"
-
-
-def _go(request: Request, url: str, *, flash: str | None = None) -> Response[Any]:
-    """303 after a POST. Between tabs htmx follows it and swaps the next tab in place; a
-    destination outside the wizard is a whole page, so htmx is told to load it as one."""
-    if wants_fragment(request) and not url.startswith("/inscriptions/brouillon/"):
-        if flash:
-            get_session(request).flash(flash)
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
-    return see_other(request, url, flash=flash)
-
-
-async def _draft_and_wizard(
-    request: Request, key: str
-) -> tuple[RegistrationDraft, Wizard, Registration | None]:
-    account_id = current_account_id(request)
-    now = _now(request)
-    async with _db(request).read() as session:
-        draft = await service.get_draft(session, account_id, key)
-        if draft is None:
-            saved = await service.saved_from_draft(session, account_id, key)
-            if saved is not None:
-                raise DraftAlreadySaved(saved.registration_number)
-            raise NotFoundException()
-        registration = (
-            await session.get(Registration, draft.registration_id)
-            if draft.registration_id
-            else None
-        )
-        wizard = await load_wizard(
-            session,
-            account_id=account_id,
-            entry_period_id=draft.opening_period_id,
-            data=service.draft_data(draft),
-            now=now,
-        )
-    if wizard is None:
+def respond(request: HTMXRequest, outcome: Outcome, *, push: bool = False) -> Response[Any]:
+    """The response to a flow's outcome."""
+    if isinstance(outcome, Missing):
         raise NotFoundException()
-    return draft, wizard, registration
+    if isinstance(outcome, Move):  # 303: htmx follows it and swaps the next tab in place
+        return see_other(request, step_url(request, outcome.key, outcome.step))
+    if isinstance(outcome, Leave):
+        return _leave(request, outcome)
+    return _page(request, outcome, push=push or outcome.notice is not None)
 
 
-def _closed_message(wizard: Wizard) -> str:
-    closes = wizard.period.closes_at
-    from portal.web.templating import paris
-
-    return (
-        "Le service d'inscription est fermé depuis le "
-        f"{paris(closes, 'dd/MM/yyyy à HH:mm')} (heure de Paris) : votre saisie non enregistrée "
-        "a été supprimée."
-    )
-
-
-def _page(
-    request: Request,
-    draft: RegistrationDraft,
-    wizard: Wizard,
-    step_id: str,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    notice: str | None = None,
-    results: list[Any] | None = None,
-    status_code: int = 200,
-    push: bool = False,
-) -> Template:
-    steps = wizard.steps
-    step = steps.get(step_id)
-    assert step is not None
+def _page(request: HTMXRequest, shown: Show, *, push: bool = False) -> Template:
+    draft, wizard = shown.loaded.draft, shown.loaded.wizard
+    steps_ = wizard.steps
+    step = shown.step
+    action_url = step_url(request, draft.key, step)
+    back = request.query_params.get("retour") == steps.SUMMARY.segment
+    recap = step.saves
     context = {
         "draft": draft,
         "wizard": wizard,
-        "steps": steps,
+        "steps": steps_,
         "step": step,
-        "tabs": steps.tabs(step),
-        "values": values if values is not None else wizard.values(step.id),
-        "errors": errors or {},
-        "notice": notice,
-        "results": results,
-        "previous": steps.previous(step),
-        "next": steps.next(step),
-        "return_to_recap": request.query_params.get("retour") == "recapitulatif",
-        "action_url": draft_url(draft.key, step.id),
-        "summary": wizard.summary() if step.id == "recapitulatif" else None,
-        "eligibility": wizard.eligibility_problem() if step.id == "recapitulatif" else None,
-        "problems": wizard.revalidate() if step.id == "recapitulatif" else {},
+        "tabs": steps_.tabs(step),
+        "values": shown.values if shown.values is not None else wizard.values(step),
+        "errors": shown.errors,
+        "notice": shown.notice,
+        "results": shown.results,
+        "previous": steps_.previous(step),
+        "actions": Action,
+        "back_query": BACK_TO_SUMMARY,
+        "form_url": action_url + ("?retour=" + steps.SUMMARY.segment if back else ""),
+        "preview_url": _url(request, "registrations:preview", key=draft.key),
+        "summary": summary.build(wizard) if recap else None,
+        "eligibility": wizard.eligibility_problem() if recap else None,
+        "problems": (
+            {step_url(request, draft.key, s): m for s, m in wizard.problems().items()}
+            if recap
+            else {}
+        ),
+        "edit_links": (
+            {s.id: step_url(request, draft.key, s) for s in steps_ if s.editable} if recap else {}
+        ),
+        "address_url": step_url(request, draft.key, steps.IDENTIFICATION),
         "modifying": draft.registration_id is not None,
-        "is_fragment": wants_fragment(request),
+        "is_fragment": bool(request.htmx) and not request.htmx.boosted,
     }
-    headers = {"HX-Push-Url": draft_url(draft.key, step.id)} if push else None
-    return render(
-        request,
-        WIZARD_PAGE,
-        context,
-        fragment=WIZARD_FRAGMENT,
-        status_code=status_code,
-        headers=headers,
-    )
+    headers = {"HX-Push-Url": action_url} if push else None
+    return render(request, WIZARD_PAGE, context, fragment=WIZARD_FRAGMENT, headers=headers)
 
 
 class RegistrationsController(Controller):
@@ -172,212 +130,116 @@ class RegistrationsController(Controller):
     exception_handlers = {DraftAlreadySaved: _already_saved}
 
     # -- start -------------------------------------------------------------------------------
-    @get("/inscriptions/nouvelle/{period_id:int}", name="registrations:new")
-    async def new(self, request: Request, period_id: FromPath[int]) -> Response[Any]:
+    @get("/inscriptions/nouvelle/{period_id:int}", name="registrations:start")
+    async def start_page(
+        self,
+        request: HTMXRequest,
+        period_id: FromPath[int],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """The chosen period and its "Valider" button (a draft is begun by POST only)."""
+        found = await flow.startable(db, period_id, now)
+        if not isinstance(found, catalog.PeriodView):
+            return respond(request, found)
+        return Template(template_name="registrations/start.html.j2", context={"view": found})
+
+    @post("/inscriptions/nouvelle/{period_id:int}", name="registrations:new", status_code=200)
+    async def new(
+        self,
+        request: HTMXRequest,
+        period_id: FromPath[int],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
         account_id = current_account_id(request)
-        now = _now(request)
-        async with _db(request).read() as session:
-            view = await catalog.get_period(session, period_id)
-            period = await session.get(OpeningPeriod, period_id)
-        if view is None or period is None:
-            raise NotFoundException()
-        refusal = catalog.enrolment_refusal(view, now)
-        if refusal is not None:
-            return _go(request, f"/m-inscrire/periode/{period_id}")
-        try:
-            draft = await service.open_new_draft(_db(request), account_id, period, now)
-        except service.AlreadyRegistered as exc:
-            return _go(request, registration_url(exc.registration_number), flash=exc.message)
-        async with _db(request).read() as session:
-            wizard = await load_wizard(
-                session,
-                account_id=account_id,
-                entry_period_id=draft.opening_period_id,
-                data=service.draft_data(draft),
-                now=now,
-            )
-        assert wizard is not None
-        return _go(request, draft_url(draft.key, wizard.steps.first_incomplete().id))
+        return respond(request, await flow.start(db, account_id, period_id, now))
 
     # -- a tab -------------------------------------------------------------------------------
-    @get("/inscriptions/brouillon/{key:str}/{step:str}", name="registrations:step")
+    @get("/inscriptions/brouillon/{key:str}/{slug:str}", name="registrations:step")
     async def step(
-        self, request: Request, key: FromPath[str], step: FromPath[str]
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        slug: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
     ) -> Response[Any]:
-        draft, wizard, _registration = await _draft_and_wizard(request, key)
-        if not wizard.period.is_open(_now(request)):
-            await service.drop_draft(_db(request), draft)
-            return _go(request, LIST_PATH, flash=_closed_message(wizard))
-        resolved = wizard.steps.resolve(step)
-        if resolved is None or resolved.id == "numero":
-            raise NotFoundException()
-        if resolved.id != step:
-            return _go(request, draft_url(key, resolved.id))
-        return _page(request, draft, wizard, step)
+        account_id = current_account_id(request)
+        return respond(request, await flow.show_step(db, account_id, key, slug, now))
 
     @post(
-        "/inscriptions/brouillon/{key:str}/{step:str}",
+        "/inscriptions/brouillon/{key:str}/{slug:str}",
         name="registrations:step_submit",
         status_code=200,
     )
     async def submit(
-        self, request: Request, key: FromPath[str], step: FromPath[str]
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        slug: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        on_saved: NamedDependency[tuple[OnSaved, ...]],
     ) -> Response[Any]:
-        form = await request.form()
-        action = form.get("action", "suivant")
-        if action not in ACTIONS:
-            action = "suivant"
-        optional = form.getall("optional") if "optional" in form else []
-        values: dict[str, Any] = {
-            k: v for k, v in form.items() if k not in {"_csrf_token", "action", "optional"}
-        }
-        if step == "epreuves":
-            values["optional"] = optional
-        draft, wizard, registration = await _draft_and_wizard(request, key)
-        now = _now(request)
-        if not wizard.period.is_open(now):
-            await service.drop_draft(_db(request), draft)
-            return _go(request, LIST_PATH, flash=_closed_message(wizard))
-        current = wizard.steps.resolve(step)
-        if current is None or current.id != step or current.id == "numero":
-            raise NotFoundException()
-        if registration is not None and registration.version != draft.base_version:
-            # Saved meanwhile from another tab: keep what was typed here, on the current version.
-            draft = await service.rebase_draft(_db(request), draft, registration, now)
-            wizard.data = service.draft_data(draft)
-            conflict = service.ModifiedMeanwhile(registration.version).message
-            if current.editable:
-                draft = await service.update_draft(
-                    _db(request), draft, now, step=step, values=values, valid=False
-                )
-                wizard.data = service.draft_data(draft)
-            return _page(request, draft, wizard, step, notice=conflict, push=True)
-
-        if action == "quitter":
-            if current.editable:
-                await service.update_draft(
-                    _db(request), draft, now, step=step, values=values, valid=False
-                )
-            return _go(
-                request,
-                LIST_PATH,
-                flash="Votre saisie est conservée : vous pourrez reprendre votre inscription "
-                "depuis « M'inscrire » tant que le service est ouvert. Elle n'est pas encore "
-                "enregistrée.",
-            )
-        if action == "enregistrer":
-            return await self._save(request, draft, wizard, current.id)
-        if not current.editable:  # the recap: Précédent / Suivant only move
-            target = wizard.steps.previous(current) if action == "precedent" else current
-            return _go(request, draft_url(key, (target or current).id))
-
-        async with _db(request).read() as session:
-            await wizard.prepare(session, values)
-        result = wizard.validate(step, values, optional)
-        if action in {"rechercher", "actualiser"}:
-            # Establishment search or a list to refresh without JavaScript: keep, don't judge.
-            draft = await service.update_draft(
-                _db(request), draft, now, step=step, values=values, valid=False
-            )
-            wizard.data = service.draft_data(draft)
-            results = None
-            if action == "rechercher":
-                async with _db(request).read() as session:
-                    results = await search_establishments(
-                        session,
-                        str(values.get("work_department", "")),
-                        str(values.get("establishment_query", "")),
-                    )
-            return _page(request, draft, wizard, step, values=values, results=results)
-        if action == "precedent":
-            await service.update_draft(
-                _db(request),
-                draft,
-                now,
-                step=step,
-                values=result.clean if result.valid else values,
-                valid=result.valid,
-            )
-            previous = wizard.steps.previous(current) or current
-            return self._move(request, key, previous.id)
-        if not result.valid:
-            draft = await service.update_draft(
-                _db(request), draft, now, step=step, values=values, valid=False
-            )
-            wizard.data = service.draft_data(draft)
-            return _page(request, draft, wizard, step, values=values, errors=result.errors)
-        draft = await service.update_draft(
-            _db(request), draft, now, step=step, values=result.clean, valid=True
+        outcome = await flow.submit_step(
+            db,
+            account_id=current_account_id(request),
+            key=key,
+            segment=slug,
+            form=await request.form(),
+            now=now,
+            back_to_summary=request.query_params.get("retour") == steps.SUMMARY.segment,
+            on_saved=on_saved,
         )
-        if request.query_params.get("retour") == "recapitulatif":
-            return self._move(request, key, "recapitulatif")
-        wizard.data = service.draft_data(draft)
-        following = wizard.steps.next(current)
-        return self._move(request, key, following.id if following else current.id)
-
-    @staticmethod
-    def _move(request: Request, key: str, step_id: str) -> Response[Any]:
-        return _go(request, draft_url(key, step_id))
-
-    async def _save(
-        self, request: Request, draft: RegistrationDraft, wizard: Wizard, step_id: str
-    ) -> Response[Any]:
-        now = _now(request)
-        if step_id != "recapitulatif":
-            return _go(request, draft_url(draft.key, "recapitulatif"))
-        problems = wizard.revalidate()
-        eligibility = wizard.eligibility_problem()
-        if problems or eligibility:
-            return _page(request, draft, wizard, "recapitulatif", status_code=200)
-        snapshot = {
-            **{k: v for k, v in wizard.data["clean"].items()},
-            "summary": wizard.summary(),
-        }
-        try:
-            registration = await service.save(
-                _db(request), draft, period_id=wizard.period.id, snapshot=snapshot, now=now
-            )
-        except service.ModifiedMeanwhile as exc:
-            async with _db(request).read() as session:
-                current = await session.get(Registration, draft.registration_id)
-            assert current is not None
-            draft = await service.rebase_draft(_db(request), draft, current, now)
-            wizard.data = service.draft_data(draft)
-            return _page(request, draft, wizard, "recapitulatif", notice=exc.message)
-        except service.AlreadyRegistered as exc:
-            return _go(request, registration_url(exc.registration_number), flash=exc.message)
-        except service.RegistrationError as exc:
-            return _go(request, LIST_PATH, flash=exc.message)
-        return _go(request, registration_url(registration.registration_number, "/numero"))
+        return respond(request, outcome)
 
     @get("/inscriptions/brouillon/{key:str}/apercu", name="registrations:preview")
-    async def preview(self, request: Request, key: FromPath[str]) -> Template:
+    async def preview(
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Template:
         """Visualiser/imprimer before saving: the recap, marked as not saved."""
-        _draft, wizard, registration = await _draft_and_wizard(request, key)
+        loaded = await self._loaded(request, db, key, now)
+        async with db.read() as session:
+            office = await reading.office_of_period(session, loaded.wizard.period.id)
         return Template(
             template_name="registrations/print.html.j2",
             context={
-                "registration": registration,
-                "summary": wizard.summary(),
-                "view": wizard.period,
-                "office": wizard.office,
+                "registration": loaded.registration,
+                "summary": summary.build(loaded.wizard),
+                "view": loaded.wizard.period,
+                "office": office,
                 "unsaved": True,
             },
         )
+
+    @staticmethod
+    async def _loaded(request: HTMXRequest, db: Database, key: str, now: datetime) -> Loaded:
+        async with db.read() as session:
+            loaded = await drafts.load(session, current_account_id(request), key, now)
+        if loaded is None:
+            raise NotFoundException()
+        return loaded
 
     # -- helpers for htmx --------------------------------------------------------------------
     @get("/inscriptions/brouillon/{key:str}/etablissements", name="registrations:establishments")
     async def establishments(
         self,
-        request: Request,
+        request: HTMXRequest,
         key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
         work_department: FromQuery[str] = "",
         establishment_query: FromQuery[str] = "",
         establishment: FromQuery[str] = "",
     ) -> Template:
         """Suggestions while typing (htmx); the same list a plain "Rechercher" shows."""
-        await _draft_and_wizard(request, key)  # the draft must be the candidate's own
-        async with _db(request).read() as session:
+        await self._loaded(request, db, key, now)  # the draft must be the candidate's own
+        async with db.read() as session:
             results = await search_establishments(session, work_department, establishment_query)
             selected = (
                 await session.get(Establishment, establishment.upper()) if establishment else None
@@ -399,14 +261,19 @@ class RegistrationsController(Controller):
 
     @get("/inscriptions/brouillon/{key:str}/secteurs", name="registrations:specialties")
     async def specialties(
-        self, request: Request, key: FromPath[str], qualification: FromQuery[str] = ""
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+        qualification: FromQuery[str] = "",
     ) -> Template:
         """The "Secteur Disciplinaire" list for the certification just chosen (htmx)."""
-        _draft, wizard, _registration = await _draft_and_wizard(request, key)
+        loaded = await self._loaded(request, db, key, now)
         return Template(
             template_name="registrations/partials/_specialty_select.html.j2",
             context={
-                "wizard": wizard,
+                "wizard": loaded.wizard,
                 "values": {"qualification": qualification, "period": ""},
                 "errors": {},
             },
@@ -414,103 +281,131 @@ class RegistrationsController(Controller):
         )
 
     # -- Mes inscriptions --------------------------------------------------------------------
-    @get(LIST_PATH, name="registrations:list")
-    async def list(self, request: Request) -> Template:
+    @get("/mes-inscriptions", name="registrations:list")
+    async def list(
+        self, request: HTMXRequest, db: NamedDependency[Database], now: NamedDependency[datetime]
+    ) -> Template:
         account_id = current_account_id(request)
-        now = _now(request)
-        async with _db(request).read() as session:
-            cards = await service.cards(session, account_id, now)
-            drafts = await service.open_drafts(session, account_id, now)
+        async with db.read() as session:
+            cards = await reading.cards(session, account_id, now)
+            begun = await reading.open_drafts(session, account_id, now)
         return Template(
             template_name="registrations/list.html.j2",
-            context={"cards": cards, "drafts": drafts, "now": now},
+            context={"cards": cards, "drafts": begun, "now": now, "first": steps.STEPS[0]},
         )
 
-    async def _registration(self, request: Request, number: str) -> tuple[Registration, Any]:
+    @staticmethod
+    async def _registration(
+        request: HTMXRequest, db: Database, number: str
+    ) -> tuple[Registration, catalog.PeriodView]:
         account_id = current_account_id(request)
-        async with _db(request).read() as session:
-            registration = await service.get_registration(session, account_id, number)
+        async with db.read() as session:
+            registration = await reading.get_registration(session, account_id, number)
             if registration is None or registration.withdrawn_at is not None:
                 raise NotFoundException()
             view = await catalog.get_period(session, registration.opening_period_id)
-            office = await service.office_of(session, registration)
         if view is None:
             raise NotFoundException()
-        return registration, {"view": view, "office": office}
+        return registration, view
 
-    @get(f"{LIST_PATH}/{{number:str}}", name="registrations:show")
-    async def show(self, request: Request, number: FromPath[str]) -> Template:
-        registration, extra = await self._registration(request, number)
-        now = _now(request)
+    @get("/mes-inscriptions/{number:str}", name="registrations:show")
+    async def show(
+        self,
+        request: HTMXRequest,
+        number: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        registration, view = await self._registration(request, db, number)
+        async with db.read() as session:
+            office = await reading.office_of(session, registration)
         return Template(
             template_name="registrations/show.html.j2",
             context={
                 "registration": registration,
-                "summary": json.loads(registration.data).get("summary", {}),
-                "open": extra["view"].is_open(now),
+                "summary": summary.saved(registration),
+                "open": view.is_open(now),
                 "now": now,
-                **extra,
+                "view": view,
+                "office": office,
             },
         )
 
-    @get(f"{LIST_PATH}/{{number:str}}/numero", name="registrations:number")
-    async def number(self, request: Request, number: FromPath[str]) -> Template:
-        registration, extra = await self._registration(request, number)
-        async with _db(request).read() as session:
-            wizard = await load_wizard(
-                session,
-                account_id=registration.account_id,
-                entry_period_id=registration.opening_period_id,
-                data={"clean": json.loads(registration.data), "raw": {}},
-                now=_now(request),
-                saved=True,
-            )
-            account_candidate = wizard.account.candidate_number if wizard else None
-        assert wizard is not None
-        steps = wizard.steps
-        step = steps.get("numero")
-        assert step is not None
+    @get("/mes-inscriptions/{number:str}/numero", name="registrations:number")
+    async def number(
+        self,
+        request: HTMXRequest,
+        number: FromPath[str],
+        db: NamedDependency[Database],
+    ) -> Template:
+        """Tab 6, N° Inscription: the wizard's shell around the saved registration's number."""
+        registration, view = await self._registration(request, db, number)
+        async with db.read() as session:
+            account = await session.get(Account, registration.account_id)
+            domain = (await reference_lists(session))["domains"][view.domain_code]
+        assert account is not None
+        state = WizardState(asks_situation=view.qualification.asks_situation, saved=True)
+        steps_ = StepList(steps.STEPS, state)
         return Template(
-            template_name="registrations/number.html.j2",
+            template_name=WIZARD_PAGE,
             context={
                 "registration": registration,
-                "wizard": wizard,
-                "steps": steps,
-                "step": step,
-                "tabs": steps.tabs(step),
-                "candidate_number": account_candidate,
-                "documents": [wizard.domain.summary_label],
-                **extra,
+                "wizard": {"period": view},
+                "steps": steps_,
+                "step": steps.NUMBER,
+                "tabs": steps_.tabs(steps.NUMBER),
+                "view": view,
+                "candidate_number": account.candidate_number,
+                "documents": [domain.summary_label],
+                "modifying": registration.version > 1,
+                "errors": {},
             },
         )
 
-    @get(f"{LIST_PATH}/{{number:str}}/modifier", name="registrations:modify")
-    async def modify(self, request: Request, number: FromPath[str]) -> Response[Any]:
-        registration, extra = await self._registration(request, number)
-        now = _now(request)
-        if not extra["view"].is_open(now):
-            return _go(request, registration_url(number))
-        draft = await service.open_modification_draft(
-            _db(request), registration.account_id, registration, now
-        )
-        return _go(request, draft_url(draft.key, "identification"))
+    @get("/mes-inscriptions/{number:str}/modifier", name="registrations:modify_page")
+    async def modify_page(
+        self, request: HTMXRequest, number: FromPath[str], db: NamedDependency[Database]
+    ) -> Redirect:
+        """ "Modifier" is a button (POST); a GET lands on the recap, where that button is."""
+        await self._registration(request, db, number)
+        return see_other(request, _url(request, "registrations:show", number=number))
 
-    @get(f"{LIST_PATH}/{{number:str}}/imprimer", name="registrations:print")
-    async def print_view(self, request: Request, number: FromPath[str]) -> Template:
-        registration, extra = await self._registration(request, number)
+    @post("/mes-inscriptions/{number:str}/modifier", name="registrations:modify", status_code=200)
+    async def modify(
+        self,
+        request: HTMXRequest,
+        number: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        registration, view = await self._registration(request, db, number)
+        return respond(request, await flow.modify(db, registration, view.is_open(now), now))
+
+    @get("/mes-inscriptions/{number:str}/imprimer", name="registrations:print")
+    async def print_view(
+        self, request: HTMXRequest, number: FromPath[str], db: NamedDependency[Database]
+    ) -> Template:
+        registration, view = await self._registration(request, db, number)
+        async with db.read() as session:
+            office = await reading.office_of(session, registration)
         return Template(
             template_name="registrations/print.html.j2",
             context={
                 "registration": registration,
-                "summary": json.loads(registration.data).get("summary", {}),
-                **extra,
+                "summary": summary.saved(registration),
+                "view": view,
+                "office": office,
             },
         )
 
-    @get(f"{LIST_PATH}/{{number:str}}/se-desinscrire", name="registrations:withdraw")
-    async def withdraw(self, request: Request, number: FromPath[str]) -> Template:
-        registration, extra = await self._registration(request, number)
+    @get("/mes-inscriptions/{number:str}/se-desinscrire", name="registrations:withdraw")
+    async def withdraw(
+        self, request: HTMXRequest, number: FromPath[str], db: NamedDependency[Database]
+    ) -> Template:
+        registration, view = await self._registration(request, db, number)
+        async with db.read() as session:
+            office = await reading.office_of(session, registration)
         return Template(
             template_name="registrations/withdraw.html.j2",
-            context={"registration": registration, **extra},
+            context={"registration": registration, "view": view, "office": office},
         )

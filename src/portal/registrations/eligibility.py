@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-FRANCE = "100"
+from portal.forms import FRANCE
 
 
 @dataclass(frozen=True)

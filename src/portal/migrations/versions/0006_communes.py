@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006_communes"
-down_revision = "0004_registrations"
+down_revision = "0005_registration_rows"
 branch_labels = None
 depends_on = None
 

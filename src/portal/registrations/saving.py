@@ -1,0 +1,223 @@
+"""Enregistrer: one transaction turns a draft into a registration (or a new version of one),
+with its numbers, its answers, its papers as rows and the recap as shown."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts.models import Account
+from portal.catalog.models import OpeningPeriod
+from portal.db import Database
+from portal.registrations import numbers
+from portal.registrations.drafts import live_registration_for_session
+from portal.registrations.errors import AlreadyRegistered, ModifiedMeanwhile, RegistrationError
+from portal.registrations.models import (
+    Counter,
+    Registration,
+    RegistrationDraft,
+    RegistrationPaper,
+    RegistrationVersion,
+)
+from portal.registrations.steps import Record
+
+# What other domains do inside the saving transaction, once the new version is written (the
+# documents publish the version's confirmation or récapitulatif). Listed in portal.composition:
+# Registrations never imports the domains built on it.
+OnSaved = Callable[..., Awaitable[object]]  # (session, *, registration, summary, now)
+
+
+async def next_value(session: AsyncSession, name: str) -> int:
+    """Advance the named counter inside the caller's transaction and return the new value.
+
+    One upsert with RETURNING: on SQLite the write transaction already holds the lock (BEGIN
+    IMMEDIATE); on PostgreSQL the row lock serialises concurrent savers. Never max()+1.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    return (await session.exec(statement)).scalar_one()  # type: ignore[call-overload]
+
+
+async def save(
+    db: Database,
+    draft: RegistrationDraft,
+    *,
+    period_id: int,
+    record: Record,
+    summary: dict[str, Any],
+    now: datetime,
+    on_saved: Sequence[OnSaved] = (),
+) -> Registration:
+    """One transaction that turns the draft into a registration (or a new version).
+
+    A replayed or double-clicked save finds the draft already consumed and returns the
+    registration it created. A modification whose base version is no longer current is refused
+    (ModifiedMeanwhile) and its draft is kept, so nothing typed is lost.
+    """
+    async with db.write() as session:
+        if draft.registration_id is None:
+            registration, fresh = await _save_new(session, draft, period_id, record, summary, now)
+        else:
+            registration = await _save_version(session, draft, period_id, record, summary, now)
+            fresh = True
+        if fresh:  # a replay finds what its first request saved, and publishes nothing more
+            for hook in on_saved:
+                await hook(
+                    session, registration=registration, summary=registration.summary, now=now
+                )
+        return registration
+
+
+async def _columns(session: AsyncSession, period_id: int) -> dict[str, Any]:
+    period = await session.get(OpeningPeriod, period_id)
+    if period is None:
+        raise RegistrationError("Cette période d'inscription n'existe plus.")
+    return {
+        "opening_period_id": period_id,
+        "specialty_id": period.specialty_id,
+        "academy_code": period.academy_code,
+        "_session_id": period.session_id,
+    }
+
+
+def _keep_version(
+    session: AsyncSession,
+    registration: Registration,
+    columns: dict[str, Any],
+    record: Record,
+    summary: dict[str, Any],
+    now: datetime,
+) -> None:
+    assert registration.id is not None
+    session.add(
+        RegistrationVersion(
+            registration_id=registration.id,
+            version=registration.version,
+            opening_period_id=columns["opening_period_id"],
+            specialty_id=columns["specialty_id"],
+            academy_code=columns["academy_code"],
+            establishment_uai=record.establishment_uai,
+            answers=record.answers,
+            summary=summary,
+            saved_at=now,
+        )
+    )
+    session.add_all(
+        RegistrationPaper(
+            registration_id=registration.id,
+            version=registration.version,
+            paper_id=int(paper_id),
+            kind=kind,
+        )
+        for paper_id, kind, _group in record.papers
+    )
+
+
+async def _save_new(
+    session: AsyncSession,
+    draft: RegistrationDraft,
+    period_id: int,
+    record: Record,
+    summary: dict[str, Any],
+    now: datetime,
+) -> tuple[Registration, bool]:
+    """The registration, and whether this request created it (False for a replay)."""
+    consumed = await session.exec(
+        delete(RegistrationDraft).where(col(RegistrationDraft.id) == draft.id)
+    )
+    if consumed.rowcount == 0:  # already saved by an earlier identical request
+        replayed = (
+            await session.exec(
+                select(Registration).where(Registration.idempotency_key == draft.key)
+            )
+        ).first()
+        if replayed is None:
+            raise RegistrationError("Ce brouillon n'existe plus : recommencez votre inscription.")
+        return replayed, False
+    columns = await _columns(session, period_id)
+    existing = await live_registration_for_session(
+        session, draft.account_id, columns.pop("_session_id")
+    )
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    account = await session.get(Account, draft.account_id)
+    if account is None:
+        raise RegistrationError("Ce compte n'existe plus.")
+    if account.candidate_number is None:
+        sequence = await next_value(session, f"candidate:{now.year}")
+        account.candidate_number = numbers.candidate_number(now.year, sequence)
+        session.add(account)
+    summary = {**summary, "candidate_number": account.candidate_number}
+    count = await next_value(session, f"registrations:account:{account.id}")
+    registration = Registration(
+        account_id=draft.account_id,
+        registration_number=numbers.registration_number(count),
+        version=1,
+        created_at=now,
+        updated_at=now,
+        idempotency_key=draft.key,
+        establishment_uai=record.establishment_uai,
+        answers=record.answers,
+        summary=summary,
+        **columns,
+    )
+    session.add(registration)
+    await session.flush()
+    _keep_version(session, registration, columns, record, summary, now)
+    await session.flush()
+    return registration, True
+
+
+async def _save_version(
+    session: AsyncSession,
+    draft: RegistrationDraft,
+    period_id: int,
+    record: Record,
+    summary: dict[str, Any],
+    now: datetime,
+) -> Registration:
+    columns = await _columns(session, period_id)
+    columns.pop("_session_id")
+    result = await session.exec(
+        update(Registration)
+        .where(
+            col(Registration.id) == draft.registration_id,
+            col(Registration.version) == draft.base_version,
+            col(Registration.withdrawn_at).is_(None),
+        )
+        .values(
+            version=Registration.version + 1,
+            establishment_uai=record.establishment_uai,
+            answers=record.answers,
+            summary=summary,
+            updated_at=now,
+            **columns,
+        )
+    )
+    registration = await session.get(Registration, draft.registration_id, populate_existing=True)
+    if registration is None:
+        raise RegistrationError("Cette inscription n'existe plus.")
+    if result.rowcount == 0:
+        if registration.withdrawn_at is not None:
+            raise RegistrationError(
+                "Cette inscription a été désinscrite par le service gestionnaire."
+            )
+        raise ModifiedMeanwhile(registration.version)
+    _keep_version(session, registration, columns, record, summary, now)
+    # The draft is kept with its now stale base version: a second browser tab still editing it
+    # meets the "modifiée entre-temps" path (its input kept) rather than a dead link.
+    await session.flush()
+    return registration
