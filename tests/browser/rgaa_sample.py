@@ -43,7 +43,7 @@ CANDIDATE_PAGES = [
     ("P17", "5 - Récapitulatif", "{draft}/recapitulatif"),
     ("P18", "6 - N° Inscription", "/mes-inscriptions/{number}/numero"),
     ("P19", "Mes inscriptions", "/mes-inscriptions"),
-    ("P20", "Récapitulatif en consultation", "/mes-inscriptions/{number}"),
+    ("P20", "Récapitulatif", "/mes-inscriptions/{number}"),
     ("P21", "Mes documents", "/mes-documents"),
     ("P22", "Mes justificatifs", "/mes-justificatifs"),
     ("P23", "Formulaires", "/formulaires"),
