@@ -1,12 +1,14 @@
-"""The RGAA sample (docs/rgaa/echantillon.md) in a real browser, shared by the RGAA tests and the
+"""The RGAA sample (docs/rgaa/echantillon.csv) in a real browser, shared by the RGAA tests and the
 Nu HTML Checker test: the visitor's pages, then a candidate's, every wizard tab included."""
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
@@ -19,36 +21,19 @@ from tests.browser.test_registrations import (
     next_tab,
 )
 
-# (sample id, name, path) as in docs/rgaa/echantillon.md; the visitor sees these logged out.
-VISITOR_PAGES = [
-    ("P01", "Accueil", "/"),
-    ("P02", "Ouverture des services", "/ouverture-des-services"),
-    ("P03", "Créer un compte", "/compte/creer"),
-    ("P04", "Se connecter", "/connexion"),
-    ("P05", "Mot de passe oublié", "/mot-de-passe/oublie"),
-    ("P06", "Déclaration d'accessibilité", "/accessibilite"),
-    ("P07", "Mentions légales", "/mentions-legales"),
-    ("P08", "Données personnelles", "/donnees-personnelles"),
-    ("P09", "Page d'erreur (404)", "/cette-page-n-existe-pas"),
-]
-# A candidate's pages; {number} and {draft} are filled in once the candidate has registered.
-CANDIDATE_PAGES = [
-    ("P10", "Espace candidat", "/espace"),
-    ("P11", "Modifier mon compte", "/compte/modifier"),
-    ("P12", "M'inscrire", "/m-inscrire?domaine=G02&qualification=CCPE1D&specialite=ACA"),
-    ("P13", "1 - Identification", "{draft}/identification"),
-    ("P14", "2 - Qualification présentée", "{draft}/qualification"),
-    ("P15", "3 - Situation actuelle", "{draft}/situation"),
-    ("P16", "4 - Epreuves", "{draft}/epreuves"),
-    ("P17", "5 - Récapitulatif", "{draft}/recapitulatif"),
-    ("P18", "6 - N° Inscription", "/mes-inscriptions/{number}/numero"),
-    ("P19", "Mes inscriptions", "/mes-inscriptions"),
-    ("P20", "Récapitulatif", "/mes-inscriptions/{number}"),
-    ("P21", "Mes documents", "/mes-documents"),
-    ("P22", "Mes justificatifs", "/mes-justificatifs"),
-    ("P23", "Formulaires", "/formulaires"),
-]
-SAMPLE_IDS = [sample_id for sample_id, _, _ in VISITOR_PAGES + CANDIDATE_PAGES]
+SAMPLE_CSV = Path(__file__).resolve().parents[2] / "docs" / "rgaa" / "echantillon.csv"
+
+
+def _sample(who: str) -> list[tuple[str, str, str]]:
+    """(sample id, name, path) of docs/rgaa/echantillon.csv visited by a visitor or a candidate;
+    a candidate's paths hold {numero} and {brouillon}, filled in once they have registered."""
+    with SAMPLE_CSV.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    return [(row["id"], row["page"], row["adresse"]) for row in rows if row["visite_par"] == who]
+
+
+VISITOR_PAGES = _sample("visiteur")
+CANDIDATE_PAGES = _sample("candidat")
 
 
 @dataclass
@@ -61,7 +46,11 @@ class Candidate:
 
     def pages(self) -> list[tuple[str, str, str]]:
         return [
-            (sample_id, name, path.format(number=self.number, draft=self.draft))
+            (
+                sample_id,
+                name,
+                path.format(numero=self.number, brouillon=self.draft.rsplit("/", 1)[1]),
+            )
             for sample_id, name, path in CANDIDATE_PAGES
         ]
 

@@ -1,5 +1,5 @@
 """RGAA 4.1 criteria a machine can decide, beyond axe-core, on every page of the sample
-(docs/rgaa/echantillon.md). Each test is named after its criterion and is the proof that
+(docs/rgaa/echantillon.csv). Each test is named after its criterion and is the proof that
 docs/rgaa/grille.csv cites; each collects every failure of the sample before failing."""
 
 from __future__ import annotations
