@@ -276,7 +276,7 @@ def test_rgaa_10_11_reflow_at_320_px(site: Site) -> None:
         if width > 320:
             wide = page.evaluate(
                 "() => [...document.querySelectorAll('body *')]"
-                ".filter(e => e.getBoundingClientRect().right > 321)"
+                ".filter(e => e.getBoundingClientRect().right > 321 || e.scrollWidth > e.clientWidth + 1)"
                 ".slice(0, 3).map(e => e.outerHTML.slice(0, 80))"
             )
             problems.append(f"{name}: {width} px wide: {wide}")
@@ -498,6 +498,7 @@ def test_rgaa_7_5_status_messages(site: Site) -> None:
     visit(page, "/mot-de-passe/oublie")
     page.locator("#champ-email").fill("personne@ac-rennes.fr")
     page.get_by_role("button", name="Recevoir le lien").click()
+    expect(page.get_by_text("Si un compte correspond")).to_be_visible()
     sent = page.locator("[role=status]").filter(has_text="Si un compte correspond")
     if not sent.count():
         problems.append("the 'lien envoyé' message is not in a status region")
