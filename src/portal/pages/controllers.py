@@ -9,6 +9,8 @@ from litestar.response import Response, Template
 
 from portal.catalog.service import current_announcements
 from portal.db import Database
+from portal.pages.accessibility import statement as accessibility_statement
+from portal.settings import Settings
 
 
 class PagesController(Controller):
@@ -23,8 +25,11 @@ class PagesController(Controller):
         )
 
     @get("/accessibilite", name="pages:accessibility")
-    async def accessibility(self) -> Template:
-        return Template(template_name="pages/accessibility.html.j2")
+    async def accessibility(self, settings: NamedDependency[Settings]) -> Template:
+        return Template(
+            template_name="pages/accessibility.html.j2",
+            context={"statement": accessibility_statement(settings.resources_dir)},
+        )
 
     @get("/mentions-legales", name="pages:legal")
     async def legal(self) -> Template:
