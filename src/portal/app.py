@@ -124,7 +124,7 @@ def create_app(
             cookie_secure=settings.cookie_secure,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz"],
+            exclude=["/static/"],  # GET /healthz is a safe method: CSRF never applies
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=256, gzip_compress_level=6
