@@ -23,7 +23,7 @@ from tests._support.candidates import EMAIL, PASSWORD, logged_in, make_account
 from tests._support.candidates import password_hash as hash_once
 from tests._support.databases import TEST_SECRET, Content, Templates, test_settings
 from tests._support.mail import Handler, Mailbox, free_port
-from tests._support.web import BASE_URL, Client, field_error
+from tests._support.web import BASE_URL, Client, CompiledTemplates, field_error
 
 __all__ = ["EMAIL", "PASSWORD", "TEST_SECRET", "Client", "Mailbox", "field_error", "free_port"]
 
@@ -104,11 +104,22 @@ def extra_routes() -> list[Any]:
     return []
 
 
+@pytest.fixture(scope="session")
+def compiled_templates() -> CompiledTemplates:
+    return CompiledTemplates()
+
+
 @pytest.fixture
-async def app(settings: Settings, clock: Clock, extra_routes: list[Any]) -> AsyncIterator[Litestar]:
+async def app(
+    settings: Settings,
+    clock: Clock,
+    extra_routes: list[Any],
+    compiled_templates: CompiledTemplates,
+) -> AsyncIterator[Litestar]:
     application = create_app(
         settings, clock=clock, run_background_tasks=False, extra_route_handlers=extra_routes
     )
+    application.template_engine.engine.bytecode_cache = compiled_templates  # type: ignore[union-attr]
     yield application
     await application.state.db.dispose()
 

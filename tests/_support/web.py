@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jinja2.bccache import Bucket, BytecodeCache
 from litestar.testing import AsyncTestClient
 
 BASE_URL = "http://127.0.0.1:8000"
@@ -40,3 +41,20 @@ def field_error(html: str, name: str) -> str | None:
         re.S,
     )
     return match.group(1) if match else None
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja bytecode kept in memory for the session: each test builds its own app (and Jinja
+    environment), and compiling the same templates again for every test costs more than the
+    test. Jinja checks each template's source checksum before using the bytecode."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
