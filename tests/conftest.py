@@ -1,48 +1,37 @@
-"""Shared fixtures: settings on a temporary runtime folder, a real migrated SQLite file per test,
-the app with an injectable clock, a CSRF-aware client, and a real SMTP server on 127.0.0.1."""
+"""Shared fixtures: settings on a temporary runtime folder, a real SQLite file per test (a copy of a
+template built once per session), the app with an injectable clock, a CSRF-aware client, a real
+SMTP server on 127.0.0.1, and an activated candidate who logs in through the real login form.
+
+A test asks for the data it needs by name: ``demo`` (reference data, the demo catalog and the demo
+account, as `portal demo load` gives) or ``reference`` (reference data only); without either its
+database holds the migrated schema only."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-import shutil
-import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from portal.app import create_app
-from portal.migrate import upgrade
 from portal.settings import Settings
+from tests._support.candidates import EMAIL, PASSWORD, logged_in, make_account
+from tests._support.candidates import password_hash as hash_once
+from tests._support.databases import TEST_SECRET, Content, Templates, test_settings
+from tests._support.mail import Handler, Mailbox, free_port
+from tests._support.web import BASE_URL, Client, CompiledTemplates, field_error
 
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-itsdangerous-0123456789"
+__all__ = ["EMAIL", "PASSWORD", "TEST_SECRET", "Client", "Mailbox", "field_error", "free_port"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, where the async tests could not run theirs."""
     items.sort(key=lambda item: "/tests/browser/" in str(item.path))
-
-
-def field_error(html: str, name: str) -> str | None:
-    """The error message shown next to a field (without the hidden "Erreur : " prefix)."""
-    field_id = "champ-" + name.replace("_", "-")
-    match = re.search(
-        rf'<p class="field-error" id="{field_id}-erreur"><span class="visually-hidden">'
-        r"Erreur : </span>(.*?)</p>",
-        html,
-        re.S,
-    )
-    return match.group(1) if match else None
 
 
 class Clock:
@@ -59,12 +48,19 @@ class Clock:
         return self.now
 
 
+# -- the database ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database file migrated with Alembic; each test gets its own copy of it."""
-    path = tmp_path_factory.mktemp("template") / "portal.sqlite3"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Migrated (and loaded) database files, built on first use, copied by every test."""
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
+def _content(fixturenames: list[str]) -> Content:
+    if "demo" in fixturenames:
+        return Content.DEMO
+    if "reference" in fixturenames:
+        return Content.REFERENCE
+    return Content.EMPTY
 
 
 @pytest.fixture
@@ -75,20 +71,31 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(data_dir: Path, migrated_template: Path) -> Settings:
-    database = data_dir / "portal.sqlite3"
-    shutil.copyfile(migrated_template, database)
-    return Settings.from_env(
-        {},
-        data_dir=data_dir,
-        database_url=f"sqlite+aiosqlite:///{database}",
-        secret_key=TEST_SECRET,
-    )
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def settings(
+    request: pytest.FixtureRequest, data_dir: Path, clock: Clock, database_templates: Templates
+) -> Settings:
+    """The test's own database file: a copy of the template holding what the test asked for,
+    loaded on the test clock's day."""
+    database = data_dir / "portal.sqlite3"
+    database_templates.copy_to(_content(request.fixturenames), clock(), database)
+    return test_settings(data_dir, database)
+
+
+@pytest.fixture
+def reference() -> None:
+    """Reference data (domains, académies, countries, départements, HR options, establishments)
+    is in the test's database: `settings` copies the template that holds it."""
+
+
+@pytest.fixture
+def demo() -> None:
+    """Reference data, the demo catalog (dates relative to the test clock's day) and the demo
+    account are in the test's database: `settings` copies the template that holds them."""
 
 
 @pytest.fixture
@@ -97,11 +104,22 @@ def extra_routes() -> list[Any]:
     return []
 
 
+@pytest.fixture(scope="session")
+def compiled_templates() -> CompiledTemplates:
+    return CompiledTemplates()
+
+
 @pytest.fixture
-async def app(settings: Settings, clock: Clock, extra_routes: list[Any]) -> AsyncIterator[Litestar]:
+async def app(
+    settings: Settings,
+    clock: Clock,
+    extra_routes: list[Any],
+    compiled_templates: CompiledTemplates,
+) -> AsyncIterator[Litestar]:
     application = create_app(
         settings, clock=clock, run_background_tasks=False, extra_route_handlers=extra_routes
     )
+    application.template_engine.engine.bytecode_cache = compiled_templates  # type: ignore[union-attr]
     yield application
     await application.state.db.dispose()
 
@@ -111,88 +129,40 @@ def db(app: Litestar):  # type: ignore[no-untyped-def]
     return app.state.db
 
 
-class Client(AsyncTestClient):
-    """A test client that behaves like a browser with forms: it sends the CSRF token."""
-
-    def csrf_token(self) -> str:
-        token = self.cookies.get("csrftoken")
-        if token is None:
-            raise AssertionError("GET a page before POSTing: no csrftoken cookie yet")
-        return token
-
-    async def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
-        if "csrftoken" not in self.cookies:
-            await self.get("/")
-        form = {"_csrf_token": self.csrf_token(), **(data or {})}
-        return await self.post(url, data=form, **kwargs)
-
-    async def htmx_get(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
-        headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
-        return await self.get(url, headers=headers, **kwargs)
-
-
+# -- clients and the candidate --------------------------------------------------------------------
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[Client]:
-    async with Client(app=app, base_url="http://127.0.0.1:8000") as test_client:
+    """A browser-like client; redirects are seen (303 after POST) instead of followed."""
+    async with Client(app=app, base_url=BASE_URL) as test_client:
+        test_client.follow_redirects = False
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once per session (argon2 at the production cost is slow on purpose)."""
+    return hash_once()
+
+
+@pytest.fixture
+async def candidate(app: Litestar, clock: Clock, demo: None, password_hash: str) -> int:
+    """Jean TALU's activated account (EMAIL, PASSWORD), beside the demo data; its id."""
+    return await make_account(app.state.db, clock, password_hash, EMAIL)
+
+
+@pytest.fixture
+async def logged_in_client(client: Client, candidate: int) -> Client:
+    """The client, logged in as the candidate through the real login form."""
+    await logged_in(client)
+    return client
+
+
 # -- a real SMTP server ---------------------------------------------------------------------------
-@dataclass
-class Mailbox:
-    host: str
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    def clear(self) -> None:
-        self.messages.clear()
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
-
-    async def wait_for(
-        self, address: str, count: int = 1, seconds: float = 10
-    ) -> list[EmailMessage]:
-        for _ in range(int(seconds * 20)):
-            found = self.to(address)
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no mail for {address} within {seconds}s")
-
-    @staticmethod
-    def text(message: EmailMessage) -> str:
-        part = message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
-
-    @staticmethod
-    def links(message: EmailMessage) -> list[str]:
-        return re.findall(r"https?://\S+", Mailbox.text(message))
-
-
-class _Handler:
-    def __init__(self, box: Mailbox) -> None:
-        self.box = box
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        message = message_from_bytes(
-            envelope.original_content or envelope.content, policy=policy.default
-        )
-        self.box.messages.append(message)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[Mailbox]:
     """A real SMTP server (aiosmtpd) listening on 127.0.0.1 for the whole test session."""
     box = Mailbox(host="127.0.0.1", port=free_port())
-    controller = Controller(_Handler(box), hostname=box.host, port=box.port)
+    controller = Controller(Handler(box), hostname=box.host, port=box.port)
     controller.start()
     try:
         yield box

@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from portal import composition, tasks
 from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
+from portal.pages.accessibility import conformity_state
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
@@ -47,6 +48,9 @@ def create_app(
     settings.check()
     db = Database(settings.database_url)
     environment = templating.build_environment(settings)
+    # The footer's "Accessibilité : … conforme", from the RGAA grid as deployed (read once).
+    accessibility = conformity_state(settings.resources_dir)
+    environment.globals["accessibility_state"] = lambda: accessibility
 
     def engine_callback(engine: JinjaTemplateEngine) -> None:
         engine.register_template_callable("pop_flashes", templating.pop_flashes)

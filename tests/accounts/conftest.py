@@ -1,5 +1,6 @@
 """Account tests: the app's SMTP points at the session's real aiosmtpd server, reference data
-(countries, départements) is loaded, and helpers drive the journeys through real HTTP."""
+(countries, départements) is in every test's database, and helpers drive the journeys through
+real HTTP."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from portal.catalog.fixtures import load_reference
 from portal.mail.sender import deliver_pending
 from portal.settings import Settings
+from tests._support.candidates import EMAIL, PASSWORD, log_in  # noqa: F401 (re-exported)
 from tests.conftest import Client, Mailbox, field_error  # noqa: F401 (re-exported)
 
-PASSWORD = "Beuvry.Talu62"
 VALID: dict[str, str] = {
     "civility": "M",
     "birth_name": "Talu",
@@ -30,7 +30,6 @@ VALID: dict[str, str] = {
     "password": PASSWORD,
     "password_confirmation": PASSWORD,
 }
-EMAIL = "jean_talu@ac-rennes.fr"
 
 
 @pytest.fixture
@@ -38,17 +37,9 @@ def settings(settings: Settings, smtp_server: Mailbox) -> Settings:
     return dataclasses.replace(settings, smtp_host=smtp_server.host, smtp_port=smtp_server.port)
 
 
-@pytest.fixture
-async def client(app):  # type: ignore[no-untyped-def]
-    """Like the shared client, but redirects are seen (303 after POST) instead of followed."""
-    async with Client(app=app, base_url="http://127.0.0.1:8000") as test_client:
-        test_client.follow_redirects = False
-        yield test_client
-
-
 @pytest.fixture(autouse=True)
-async def reference(app, settings, clock) -> None:  # type: ignore[no-untyped-def]
-    await load_reference(app.state.db, settings, clock())
+def with_reference(reference) -> None:  # type: ignore[no-untyped-def]
+    """Every account test starts with the reference data (the shared ``reference`` fixture)."""
 
 
 async def deliver(app) -> int:  # type: ignore[no-untyped-def]
@@ -78,11 +69,6 @@ async def sign_up_and_activate(client, app, mailbox: Mailbox, **overrides: str) 
     activated = await client.get(link)
     assert activated.status_code == 303
     return email
-
-
-async def log_in(client, email: str = EMAIL, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
-    await client.get("/connexion")
-    return await client.submit("/connexion", {"email": email, "password": password, **extra})
 
 
 def unescape(text: str) -> str:

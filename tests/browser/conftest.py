@@ -1,6 +1,6 @@
-"""Browser layer: a real `portal serve` on 127.0.0.1 with demo data, driven by Playwright through
-Debian's Chromium. Every page fixture fails its test if Chromium reports a CSP violation or a
-JavaScript error."""
+"""Browser layer: one real `portal serve` per session on 127.0.0.1 with demo data, driven by
+Playwright through Debian's Chromium. Every page fixture fails its test if Chromium reports a CSP
+violation or a JavaScript error."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from tests._support.databases import Content, Templates
 from tests.conftest import TEST_SECRET, Mailbox, free_port
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -60,7 +62,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: Mailbox
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: Mailbox, database_templates: Templates
 ) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live") / "var"
     port = free_port()
@@ -73,11 +75,10 @@ def live_server(
         "PORTAL_SMTP_PORT": str(smtp_server.port),
         "PYTHONUNBUFFERED": "1",
     }
-    loaded = subprocess.run(
-        [sys.executable, "-m", "portal", "demo", "load"], env=env, capture_output=True, text=True
-    )
-    if loaded.returncode != 0:
-        raise RuntimeError(f"portal demo load failed:\n{loaded.stdout}\n{loaded.stderr}")
+    # The demo data as `portal demo load` gives it (tests/test_cli.py runs that command): a copy
+    # of the session's demo template; `portal serve` then migrates and loads reference data itself.
+    data_dir.mkdir(parents=True)
+    database_templates.copy_to(Content.DEMO, datetime.now(UTC), data_dir / "portal.sqlite3")
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],

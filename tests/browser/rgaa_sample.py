@@ -65,7 +65,7 @@ def register(page: Page) -> str:
     """The guide's journey from M'inscrire to the N° Inscription; returns the number."""
     page.goto("/m-inscrire?domaine=G02&qualification=CCPE1D&specialite=ACA")
     page.get_by_label("Académie").select_option("versailles")
-    page.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
     wait_for_htmx(page)
     fill_identification(page)

@@ -15,9 +15,8 @@ from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod, Qualification, Specialty
 from portal.db import Database
 from portal.documents import service as documents
-from portal.registrations import service
-from portal.registrations.wizard import load_wizard
 from portal.settings import Settings
+from tests._support.registrations import save_registration
 from tests.browser.helpers import assert_accessible
 from tests.browser.test_registrations import create_candidate, log_in
 
@@ -46,7 +45,6 @@ def register_with_documents(live_server, email: str) -> str:  # type: ignore[no-
                         )
                     )
                 ).one()
-            draft = await service.open_new_draft(db, account.id, period, now)
             clean = {
                 "identification": {
                     "address_country": "100",
@@ -57,21 +55,10 @@ def register_with_documents(live_server, email: str) -> str:  # type: ignore[no-
                     "phone": "",
                 },
                 "qualification": {},
-                "epreuves": {"optional": [], "choice": {}},
+                "papers": {"optional": [], "choice": {}},
             }
-            async with db.read() as session:
-                wizard = await load_wizard(
-                    session,
-                    account_id=account.id,
-                    entry_period_id=period.id,
-                    data={"clean": clean, "raw": {}},
-                    now=now,
-                )
-            assert wizard is not None
-            summary = wizard.summary()
-            registration = await service.save(
-                db, draft, period_id=period.id, snapshot={**clean, "summary": summary}, now=now
-            )
+            registration = await save_registration(db, account.id, period, clean, now)
+            summary = registration.summary
             async with db.write() as session:
                 confirmation = await documents.publish_summary(
                     session, registration=registration, summary=summary, now=now

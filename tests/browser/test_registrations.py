@@ -204,7 +204,7 @@ def test_journey_with_javascript(page: Page, live_server) -> None:  # type: igno
     ).click()
     assert_accessible(page, "Mes documents")
     page.get_by_role("link", name=re.compile("ARTS CINEMA et AUDIOVISUEL")).click()
-    expect(page.get_by_role("link", name="Récapitulatif d'inscription")).to_be_visible()
+    expect(page.get_by_role("link", name="Récapitulatif d'inscription (PDF)")).to_be_visible()
     assert_accessible(page, "Mes documents d'une candidature")
     page.get_by_role("navigation", name="Menu principal").get_by_role(
         "link", name="Mes justificatifs"

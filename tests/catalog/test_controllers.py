@@ -16,6 +16,7 @@ from portal.catalog import service
 from portal.catalog.controllers import WIZARD_START
 from portal.catalog.fixtures import demo_session_year
 from portal.catalog.periods import PARIS, wall_clock
+from tests._support.candidates import logged_in
 
 BASE = "/ouverture-des-services"
 NONE_OPEN = "Aucun service n'est ouvert pour cette sélection."
@@ -244,11 +245,11 @@ async def test_m_inscrire_needs_an_account(client, demo) -> None:  # type: ignor
 @pytest.mark.parametrize("state", list(EXPECTED))
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 async def test_m_inscrire_reuses_the_selector(
-    candidate, clock, db, demo, state: str, htmx: bool
+    logged_in_client, clock, db, demo, state: str, htmx: bool
 ) -> None:  # type: ignore[no-untyped-def]
     query, canonical = state_urls(clock)[state]
     url = f"/m-inscrire?{query}" if query else "/m-inscrire"
-    response = await (candidate.htmx_get(url) if htmx else candidate.get(url))
+    response = await (logged_in_client.htmx_get(url) if htmx else logged_in_client.get(url))
     if htmx:
         assert_fragment(response)
         assert response.headers["hx-push-url"] == (
@@ -282,22 +283,22 @@ async def _period(db, academy: str, qualification: str = "BIA"):  # type: ignore
     )
 
 
-async def test_valider_on_an_open_period_starts_the_wizard(candidate, db, demo) -> None:  # type: ignore[no-untyped-def]
+async def test_valider_on_an_open_period_starts_the_wizard(logged_in_client, db, demo) -> None:  # type: ignore[no-untyped-def]
     view = await _period(db, "versailles", "CCPE1D")
-    response = await candidate.get(f"/m-inscrire/periode/{view.id}", follow_redirects=False)
+    response = await logged_in_client.get(f"/m-inscrire/periode/{view.id}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == candidate.app.route_reverse(
+    assert response.headers["location"] == logged_in_client.app.route_reverse(
         WIZARD_START, period_id=view.id
     )
     assert response.headers["location"] == f"/inscriptions/nouvelle/{view.id}"
 
 
 async def test_before_the_window_says_when_it_opens_and_shows_no_form(
-    candidate, clock, db, demo
+    logged_in_client, clock, db, demo
 ) -> None:  # type: ignore[no-untyped-def]
     view = await _period(db, "toulouse")
     url = f"/m-inscrire/periode/{view.id}"
-    response = await candidate.get(url, follow_redirects=False)
+    response = await logged_in_client.get(url, follow_redirects=False)
     assert response.status_code == 200
     opens = view.opens_at.astimezone(PARIS)
     page = text_of(response.text)
@@ -307,8 +308,8 @@ async def test_before_the_window_says_when_it_opens_and_shows_no_form(
 
     async def visit_at(instant):  # type: ignore[no-untyped-def]
         clock.now = instant
-        await candidate.submit("/_test/login/7")  # days pass: the session has long expired
-        return await candidate.get(url, follow_redirects=False)
+        await logged_in(logged_in_client)  # days pass: the session has long expired
+        return await logged_in_client.get(url, follow_redirects=False)
 
     # one microsecond before the opening it is still refused; at the opening it starts
     assert (await visit_at(view.opens_at - timedelta(microseconds=1))).status_code == 200
@@ -322,9 +323,11 @@ async def test_before_the_window_says_when_it_opens_and_shows_no_form(
     assert "Les inscriptions sont closes depuis le" in text_of(response.text)
 
 
-async def test_after_the_window_says_when_it_closed_and_shows_no_form(candidate, db, demo) -> None:  # type: ignore[no-untyped-def]
+async def test_after_the_window_says_when_it_closed_and_shows_no_form(
+    logged_in_client, db, demo
+) -> None:  # type: ignore[no-untyped-def]
     view = await _period(db, "rennes")
-    response = await candidate.get(f"/m-inscrire/periode/{view.id}", follow_redirects=False)
+    response = await logged_in_client.get(f"/m-inscrire/periode/{view.id}", follow_redirects=False)
     assert response.status_code == 200
     closes = view.closes_at.astimezone(PARIS)
     assert (
@@ -337,9 +340,9 @@ async def test_after_the_window_says_when_it_closed_and_shows_no_form(candidate,
     )
 
 
-async def test_unknown_period_is_404(candidate, demo) -> None:  # type: ignore[no-untyped-def]
-    assert (await candidate.get("/m-inscrire/periode/999999")).status_code == 404
-    assert (await candidate.get("/m-inscrire/periode/abc")).status_code == 404
+async def test_unknown_period_is_404(logged_in_client, demo) -> None:  # type: ignore[no-untyped-def]
+    assert (await logged_in_client.get("/m-inscrire/periode/999999")).status_code == 404
+    assert (await logged_in_client.get("/m-inscrire/periode/abc")).status_code == 404
 
 
 # -- open data --------------------------------------------------------------------------------------

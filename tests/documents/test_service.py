@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import delete
 from sqlmodel import select
 
 from portal.catalog.models import OpeningPeriod
@@ -184,6 +185,8 @@ async def test_rendering_never_fetches_anything(
     summary["papers"].append({"kind": traps[2], "label": traps[3], "mode": traps[4]})
     now = clock()
     async with app.state.db.write() as session:
+        # The save published the plain summary: this version's is the one holding the traps.
+        await session.exec(delete(Document).where(Document.registration_id == registration.id))
         documents = [
             await service.publish_summary(
                 session, registration=registration, summary=summary, now=now
@@ -214,7 +217,7 @@ async def test_rendering_never_fetches_anything(
 async def register_in_db(app, clock) -> None:  # type: ignore[no-untyped-def]
     """A saved registration made with the wizard's own objects (no HTTP needed here)."""
     from portal.accounts.models import Account
-    from portal.registrations import drafts, saving, summary
+    from tests._support.registrations import save_registration
     from tests.registrations.conftest import IDENTIFICATION, SITUATION, period_id
 
     db = app.state.db
@@ -222,25 +225,13 @@ async def register_in_db(app, clock) -> None:  # type: ignore[no-untyped-def]
     async with db.read() as session:
         period = await session.get(OpeningPeriod, pid)
         account = (await session.exec(select(Account))).first()
-    draft = await drafts.open_new_draft(db, account.id, period, clock())
     clean = {
         "identification": IDENTIFICATION,
         "qualification": {"period": pid},
         "situation": SITUATION,
         "papers": {"optional": [], "choice": {}},
     }
-    await drafts.write(db, draft, {"clean": clean, "raw": {}}, clock())
-    async with db.read() as session:
-        loaded = await drafts.load(session, account.id, draft.key, clock())
-    assert loaded is not None
-    await saving.save(
-        db,
-        loaded.draft,
-        period_id=pid,
-        record=loaded.wizard.record(),
-        summary=summary.build(loaded.wizard),
-        now=clock(),
-    )
+    await save_registration(db, account.id, period, clean, clock())
 
 
 async def test_pieces_request_reminder_and_convocation(
@@ -350,7 +341,7 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
     documents = []
     for index in range(6):
         summary["sections"][1]["rows"][3] = ["Prénoms", f"Candidat{index}"]
-        registration.version = index + 1
+        registration.version = index + 2  # the save published version 1
         async with app.state.db.write() as session:
             documents.append(
                 await service.publish_summary(
@@ -365,7 +356,7 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
     together = await asyncio.gather(*(renderer.render(html) for html in htmls))
     for index, data in enumerate(together):
         text = pdf_text(data)
-        assert f"Candidat{index}" in text and f"Version n°{index + 1} " in text
+        assert f"Candidat{index}" in text and f"Version n°{index + 2} " in text
         assert pdf_text(await renderer.render(htmls[index])) == text
 
 

@@ -1,3 +1,3 @@
-"""Mail tests reuse the account fixtures (reference data, a client that sees redirects)."""
+"""Mail tests reuse the account fixtures (the app's SMTP on the session's server, reference data)."""
 
-from tests.accounts.conftest import client, reference, settings  # noqa: F401
+from tests.accounts.conftest import settings, with_reference  # noqa: F401

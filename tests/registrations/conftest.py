@@ -1,57 +1,13 @@
-"""Registration tests: reference data and the demo catalog loaded into the test's SQLite file,
-activated candidates created directly, and a helper that logs in for real through /connexion."""
+"""Registration tests: reference data and the demo catalog in the test's SQLite file (the shared
+``demo`` fixture), activated candidates created directly, and a real login through /connexion."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 
-from portal import fixtures
-from portal.accounts import passwords
-from portal.accounts.fixtures import activated_account
 from portal.catalog.models import Academy, OpeningPeriod, Qualification, Specialty
-from tests.conftest import Client
-
-PASSWORD = "Beuvry.Talu62"
-
-
-@pytest.fixture
-async def client(app):  # type: ignore[no-untyped-def]
-    """Redirects are seen (303 after POST), not followed."""
-    async with Client(app=app, base_url="http://127.0.0.1:8000") as test_client:
-        test_client.follow_redirects = False
-        yield test_client
-
-
-@pytest.fixture
-async def demo(app, settings, clock) -> None:  # type: ignore[no-untyped-def]
-    await fixtures.load(app.state.db, settings, clock(), demo=True)
-
-
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    from portal.settings import Settings
-
-    return passwords.hash_password_sync(PASSWORD, Settings.from_env({}, secret_key="x" * 40))
-
-
-async def make_account(db, clock, password_hash: str, email: str, **identity) -> int:  # type: ignore[no-untyped-def]
-    async with db.write() as session:
-        account = activated_account(email, password_hash, clock(), **identity)
-        session.add(account)
-        await session.flush()
-        return account.id  # type: ignore[return-value]
-
-
-@pytest.fixture
-async def candidate(app, clock, demo, password_hash) -> int:  # type: ignore[no-untyped-def]
-    return await make_account(app.state.db, clock, password_hash, "jean_talu@ac-rennes.fr")
-
-
-async def log_in(client, email: str = "jean_talu@ac-rennes.fr") -> None:  # type: ignore[no-untyped-def]
-    await client.get("/connexion")
-    response = await client.submit("/connexion", {"email": email, "password": PASSWORD})
-    assert response.status_code == 303, response.text
+from tests._support.candidates import PASSWORD, make_account  # noqa: F401 (re-exported)
+from tests._support.candidates import logged_in as log_in  # noqa: F401 (re-exported)
 
 
 async def period_id(db, qualification: str, academy: str, specialty: str | None = None) -> int:  # type: ignore[no-untyped-def]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 
 from portal.dates import date_fr, paris
-from portal.pages.accessibility import conformity_state
 from portal.settings import Settings
 from portal.web.sessions import SCOPE_KEY
 
@@ -40,7 +39,6 @@ def build_environment(settings: Settings) -> Environment:
         return f"/static/{name}?v={static_version(static_dir, name)}"
 
     env.globals.update(static_url=static_url, settings=settings)
-    env.globals["accessibility_state"] = partial(conformity_state, settings.resources_dir)
     env.filters.update(paris=paris, date_fr=date_fr)
     return env
 
