@@ -96,7 +96,8 @@ def candidate(browser: Browser, live_server) -> Candidate:  # type: ignore[no-un
     page = context.new_page()
     log_in(page, create_candidate(live_server, f"rgaa-{uuid.uuid4().hex[:10]}@example.fr"))
     number = register(page)
-    page.goto(f"/mes-inscriptions/{number}/modifier")
+    page.goto(f"/mes-inscriptions/{number}")
+    page.get_by_role("button", name="Modifier").click()
     expect(page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
     draft = page.url.rsplit("/", 1)[0]
     page.close()

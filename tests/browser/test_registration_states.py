@@ -16,6 +16,7 @@ from sqlmodel import select
 from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod, Qualification, Specialty
 from portal.catalog.service import get_period
+from portal.composition import ON_REGISTRATION_SAVED
 from portal.db import Database
 from portal.registrations import drafts, saving, summary
 from portal.registrations.wizard import Entry, load_wizard
@@ -76,6 +77,7 @@ def register_on_closed_period(live_server, email: str) -> None:  # type: ignore[
                 record=wizard.record(),
                 summary=summary.build(wizard),
                 now=now,
+                on_saved=ON_REGISTRATION_SAVED,
             )
         finally:
             await db.dispose()
@@ -146,7 +148,7 @@ def test_registration_pages_by_links_without_javascript(page_nojs: Page, live_se
     ).to_be_visible()
     menu.get_by_role("link", name="Mes documents").click()
     page.get_by_role("link", name="BREVET D'INITIATION AERONAUTIQUE : SANS SPECIALITE").click()
-    page.get_by_role("link", name="Confirmation d'inscription").click()
+    page.get_by_role("link", name="version accessible : Confirmation d'inscription").click()
     expect(page.get_by_role("heading", level=1, name="Confirmation d'inscription")).to_be_visible()
     menu.get_by_role("link", name="Mes justificatifs").click()
     expect(
