@@ -37,7 +37,7 @@ DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
 
 ACCOUNT_HOOKS = AccountHooks(
     is_locked=registrations.has_active_registration,
-    lock_office=registrations.lock_office,
+    lock_offices=registrations.lock_offices,
     # "Mes données" in this order: registrations, open sessions, mails.
     exports=(account_data.export_registrations, export_sessions, export_mails),
     erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),

@@ -2,7 +2,7 @@
 
 Accounts never imports this module: ``portal.composition`` hands these functions to Accounts
 as hooks (with the identity lock rule, ``service.has_active_registration`` and
-``service.lock_office``).
+``service.lock_offices``).
 """
 
 from __future__ import annotations

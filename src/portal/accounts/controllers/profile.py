@@ -197,7 +197,7 @@ class _EditPage:
     async def render(
         self, account: Any, values: dict[str, str], errors: dict[str, str]
     ) -> Template:
-        locked, office = await service.lock_state(self.db, self.hooks, account.id)
+        locked, offices = await service.lock_state(self.db, self.hooks, account.id)
         ctx = await service.form_context(self.db, self.settings, self.now, editing=True)
         return render(
             self.request,
@@ -205,7 +205,7 @@ class _EditPage:
             {
                 "account": account,
                 "locked": locked,
-                "office": office,
+                "offices": offices,
                 "fields": field_views(
                     fields.edit_fields(ctx.settings, locked=False),
                     ctx,
