@@ -41,12 +41,23 @@ class LoginFailed(AccountError):
 
 
 class LoginThrottled(AccountError):
-    def __init__(self, wait: timedelta) -> None:
-        super().__init__(
-            "Trop de tentatives de connexion ont échoué. "
-            f"Réessayez dans {throttling.minutes_label(wait)}, ou réinitialisez votre mot de passe."
-        )
+    """Logins paused. For one account a password reset lifts the pause, so it is suggested;
+    for one source address (``by_address``) it does not, so it is not."""
+
+    def __init__(self, wait: timedelta, *, by_address: bool = False) -> None:
+        if by_address:
+            message = (
+                "Trop de tentatives de connexion ont échoué depuis votre connexion internet. "
+                f"Réessayez dans {throttling.minutes_label(wait)}."
+            )
+        else:
+            message = (
+                "Trop de tentatives de connexion ont échoué. Réessayez dans "
+                f"{throttling.minutes_label(wait)}, ou réinitialisez votre mot de passe."
+            )
+        super().__init__(message)
         self.wait = wait
+        self.by_address = by_address
 
 
 class AccountNotActive(AccountError):
