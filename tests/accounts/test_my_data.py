@@ -67,7 +67,9 @@ async def test_my_data_holds_every_version_the_drafts_documents_sessions_and_mai
         "Rue de la pluie",
         "Rue du soleil",
     ]
-    assert all("saved_at" in v and "summary" in v and "epreuves" in v for v in saved["versions"])
+    assert all(
+        "saved_at" in v and "summary" in v and "epreuves_choisies" in v for v in saved["versions"]
+    )
     # every draft the portal holds: the new one, and the modification's as last written
     [kept] = [d for d in data["brouillons"] if d["registration_id"] is None]
     assert kept["opening_period_id"] == other and kept["data"]["raw"]["address1"] == "Brouillon 12"

@@ -69,7 +69,7 @@ async def export_registrations(session: AsyncSession, account_id: int) -> dict[s
         return [
             {
                 **_dump(v, exclude={"id", "registration_id"}),
-                "epreuves": papers_of(registration.id, v.version),
+                "epreuves_choisies": papers_of(registration.id, v.version),
             }
             for v in versions
             if v.registration_id == registration.id
@@ -79,7 +79,7 @@ async def export_registrations(session: AsyncSession, account_id: int) -> dict[s
         "inscriptions": [
             {
                 **_dump(r, exclude={"idempotency_key"}),
-                "epreuves": papers_of(r.id, r.version),
+                "epreuves_choisies": papers_of(r.id, r.version),
                 "versions": versions_of(r),
             }
             for r in registrations
