@@ -72,3 +72,16 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
 def test_bad_number_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="PORTAL_SMTP_PORT"):
         Settings.from_env({"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SMTP_PORT": "vingt-cinq"})
+
+
+def test_the_served_address_and_when_a_base_url_does_not_lead_to_it() -> None:
+    from portal.settings import base_url_mismatch, served_base_url
+
+    assert served_base_url("127.0.0.1", 8102) == "http://127.0.0.1:8102"
+    assert served_base_url("0.0.0.0", 8102) == "http://127.0.0.1:8102"  # noqa: S104
+    assert served_base_url("::1", 8000) == "http://[::1]:8000"
+    assert base_url_mismatch("http://127.0.0.1:8000", "127.0.0.1", 8102) is not None
+    assert base_url_mismatch("http://localhost:8102", "127.0.0.1", 8102) is None
+    assert base_url_mismatch("http://portail.lan:8102", "0.0.0.0", 8102) is None  # noqa: S104
+    assert base_url_mismatch("http://portail.lan:8102", "127.0.0.1", 8102) is not None
+    assert base_url_mismatch("https://candidat.example.fr", "127.0.0.1", 8000) is None

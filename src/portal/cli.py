@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
-from portal.settings import ConfigurationError, Settings
+from portal.settings import ConfigurationError, Settings, base_url_mismatch, served_base_url
 
 
 def _settings() -> Settings:
@@ -17,7 +18,22 @@ def _settings() -> Settings:
         sys.exit(f"Configuration invalide :\n{exc}")
 
 
+def _use_served_address(host: str, port: int) -> str | None:
+    """In development without PORTAL_BASE_URL, the address served is the one mails link to.
+
+    Set in the environment, so the server's workers (and their Settings) read it too. Returns a
+    warning when a PORTAL_BASE_URL that is set does not lead to this server.
+    """
+    explicit = os.environ.get("PORTAL_BASE_URL", "").strip()
+    if explicit:
+        return base_url_mismatch(explicit.rstrip("/"), host, port)
+    if (os.environ.get("PORTAL_ENV") or "development").strip().lower() != "production":
+        os.environ["PORTAL_BASE_URL"] = served_base_url(host, port)
+    return None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    explicit = bool(os.environ.get("PORTAL_BASE_URL", "").strip())
     settings = _settings()
     problems = settings.problems()
     if problems:
@@ -25,6 +41,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"  - {problem}")
         return 1
+    if explicit:
+        print(f"Liens des mails : {settings.base_url} (PORTAL_BASE_URL).")
+        warning = base_url_mismatch(settings.base_url, args.host, args.port)
+        if warning:
+            print(f"Attention : {warning}")
+    elif not settings.is_production:
+        print(
+            f"Liens des mails : {served_base_url(args.host, args.port)} "
+            "(PORTAL_BASE_URL n'est pas défini : `portal serve` prend l'adresse servie, "
+            "--host et --port)."
+        )
     from portal.db import Database
 
     async def ping() -> None:
@@ -105,11 +132,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from portal.migrate import upgrade
 
+    warning = _use_served_address(args.host, args.port)
     settings = _settings()
     problems = settings.problems()
     if problems:
         print("Le portail ne peut pas démarrer :", *problems, sep="\n  - ", file=sys.stderr)
         return 1
+    if warning:
+        print(f"Attention : {warning}", file=sys.stderr)
+    print(f"Liens des mails : {settings.base_url}", file=sys.stderr)
     upgrade(settings.database_url)
     _load(demo=False)  # reference data is part of the schema's meaning
     uvicorn.run(
@@ -149,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         "purge", help="erase the accounts not activated within 48 h (idempotent)"
     ).set_defaults(func=cmd_purge)
 
-    commands.add_parser("check", help="validate the configuration").set_defaults(func=cmd_check)
+    check = commands.add_parser("check", help="validate the configuration")
+    check.add_argument("--host", default="127.0.0.1", help="the address `serve` will listen on")
+    check.add_argument("--port", type=int, default=8000, help="the port `serve` will listen on")
+    check.set_defaults(func=cmd_check)
     return parser
 
 

@@ -15,7 +15,7 @@ from portal.accounts.jobs import PURGE_ACCOUNTS
 from portal.catalog.fixtures import load_demo_catalog, load_reference
 from portal.catalog.places import load_communes
 from portal.db import Database
-from portal.documents.service import erase_documents, publish_summary
+from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
 from portal.registrations import account_data
@@ -37,9 +37,10 @@ DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
 
 ACCOUNT_HOOKS = AccountHooks(
     is_locked=registrations.has_active_registration,
-    lock_office=registrations.lock_office,
-    # "Mes données" in this order: registrations, open sessions, mails.
-    exports=(account_data.export_registrations, export_sessions, export_mails),
+    lock_offices=registrations.lock_offices,
+    # "Mes données" in this order: registrations (versions, drafts), documents, open sessions,
+    # mails.
+    exports=(account_data.export_registrations, export_documents, export_sessions, export_mails),
     erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),
 )
 

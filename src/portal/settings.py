@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("development", "production")
@@ -188,6 +189,44 @@ class Settings:
         problems = self.problems()
         if problems:
             raise ConfigurationError("\n".join(problems))
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+WILDCARD = {"", "0.0.0.0", "::"}  # noqa: S104 (names, not a bind)
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for ``portal serve --host --port``."""
+    if host in WILDCARD:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
+    """Why mail links built on ``base_url`` would not reach the server at ``host:port``, or None.
+
+    Only a plain http base URL is compared: an https one names a proxy in front of the portal,
+    whose own address and port are expected to differ.
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme != "http":
+        return None
+    base_host = (parts.hostname or "").lower()
+    base_port = parts.port or 80
+    same_host = (
+        host in WILDCARD
+        or base_host == host.lower()
+        or (base_host in LOOPBACK and host.lower() in LOOPBACK)
+    )
+    if base_port == port and same_host:
+        return None
+    return (
+        f"PORTAL_BASE_URL ({base_url}) ne correspond pas à l'adresse servie "
+        f"({served_base_url(host, port)}) : les liens des mails (activation, mot de passe) "
+        f"pointeront vers {base_url}."
+    )
 
 
 def _development_secret(path: Path) -> str:

@@ -9,7 +9,7 @@ from portal.accounts import passwords
 from portal.accounts.fixtures import activated_account
 from portal.settings import Settings
 
-PASSWORD = "Beuvry.Talu62"
+PASSWORD = "Beuvry.Soleil62"
 EMAIL = "jean_talu@ac-rennes.fr"
 
 

@@ -79,9 +79,18 @@ def _value(html: str, name: str) -> str | None:
     return None
 
 
-async def add_registration(db, account_id: int, now) -> None:  # type: ignore[no-untyped-def]
+async def add_registration(  # type: ignore[no-untyped-def]
+    db,
+    account_id: int,
+    now,
+    *,
+    academy: str = "aix-marseille",
+    office: tuple[str, str, str] = ("Rectorat", "0442266803", "contact@ac-aixmarseille.fr"),
+    code: str = "TEST-CC",
+    number: str = "001",
+) -> None:
     async with db.write() as session:
-        qualification = Qualification(code="TEST-CC", domain_code="G02", name="CERTIFICATION TEST")
+        qualification = Qualification(code=code, domain_code="G02", name="CERTIFICATION TEST")
         session.add(qualification)
         await session.flush()
         specialty = Specialty(qualification_id=qualification.id, code="ART", name="ARTS")
@@ -90,18 +99,18 @@ async def add_registration(db, account_id: int, now) -> None:  # type: ignore[no
         await session.flush()
         session.add(
             ManagingOffice(
-                academy_code="aix-marseille",
+                academy_code=academy,
                 qualification_id=qualification.id,
-                name="Rectorat",
-                phone="0442266803",
-                email="contact@ac-aixmarseille.fr",
+                name=office[0],
+                phone=office[1],
+                email=office[2],
                 postal_address="Place Lucien Paye\n13100 Aix-en-Provence",
             )
         )
         period = OpeningPeriod(
             session_id=exam_session.id,
             specialty_id=specialty.id,
-            academy_code="aix-marseille",
+            academy_code=academy,
             opens_at=now - timedelta(days=1),
             closes_at=now + timedelta(days=10),
         )
@@ -111,7 +120,7 @@ async def add_registration(db, account_id: int, now) -> None:  # type: ignore[no
             Registration(
                 account_id=account_id,
                 opening_period_id=period.id,
-                registration_number="001",
+                registration_number=number,
                 created_at=now,
                 updated_at=now,
             )
@@ -186,6 +195,27 @@ async def test_once_a_registration_exists_only_email_and_password_change(
         registration = (await session.exec(select(Registration))).one()
         registration.withdrawn_at = clock()
     assert LOCK_SENTENCE not in unescape((await client.get("/compte/modifier")).text)
+
+
+async def test_the_lock_message_names_every_managing_office(
+    client, app, db, clock, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    await logged_in(client, app, mailbox)
+    await add_registration(db, 1, clock())
+    await add_registration(
+        db,
+        1,
+        clock(),
+        academy="rennes",
+        office=("Rectorat de Rennes - DEC", "0223214567", "dec@ac-rennes.fr"),
+        code="TEST-BIA",
+        number="002",
+    )
+    text = unescape((await client.get("/compte/modifier")).text)
+    assert LOCK_SENTENCE in text
+    assert "veuillez contacter les services gestionnaires de vos inscriptions :" in text
+    assert "<li>Rectorat - 0442266803 - contact@ac-aixmarseille.fr</li>" in text
+    assert "<li>Rectorat de Rennes - DEC - 0223214567 - dec@ac-rennes.fr</li>" in text
 
 
 async def test_password_change_needs_the_current_one_and_ends_other_sessions(

@@ -3,6 +3,9 @@ per email without telling strangers, against a real SMTP server."""
 
 from __future__ import annotations
 
+import html
+from datetime import timedelta
+
 from sqlmodel import select
 
 from portal.accounts.models import Account
@@ -148,6 +151,71 @@ async def test_resend_extends_the_48h_and_answers_the_same_for_unknown(
     clock.advance(hours=47)  # 87 h after sign-up, 47 h after the new link
     assert (await client.get(link)).status_code == 303
     assert len(mailbox.to("personne@ac-rennes.fr")) == 0
+
+
+async def test_resend_right_after_sign_up_sends_a_mail_and_the_first_link_stops(
+    client, app, clock, db, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_up(client)
+    first = await mail_link(app, mailbox, EMAIL)
+    await client.get("/compte/renvoyer-lien")
+    response = await client.submit("/compte/renvoyer-lien", {"email": EMAIL})
+    assert "un nouveau lien d'activation vient de lui être envoyé" in response.text
+    second = await mail_link(app, mailbox, EMAIL, count=2)
+    assert second != first
+    assert (await client.get(first)).status_code == 400
+    assert (await client.get(second)).status_code == 303
+
+
+async def test_resend_on_an_expired_account_not_yet_purged_gives_a_fresh_48h_link(
+    client, app, clock, db, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_up(client)
+    first = await mail_link(app, mailbox, EMAIL)
+    clock.advance(hours=49)  # the purge has not run yet
+    refused = await log_in(client)
+    assert "demandez un nouveau lien d'activation" in html.unescape(refused.text)
+    await client.get("/compte/renvoyer-lien")
+    await client.submit("/compte/renvoyer-lien", {"email": EMAIL})
+    link = await mail_link(app, mailbox, EMAIL, count=2)
+    [account] = await accounts(db)
+    assert account.activation_expires_at == clock() + timedelta(hours=48)
+    assert (await client.get(first)).status_code in (400, 410)
+    clock.advance(hours=47, minutes=59)
+    assert (await client.get(link)).status_code == 303
+    assert (await accounts(db))[0].activated_at == clock()
+
+
+async def test_login_after_a_resend_points_to_the_newest_mail(
+    client, app, clock, db, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    await sign_up(client)
+    first = await log_in(client)
+    assert "ou demandez un nouveau lien" in first.text
+    clock.advance(minutes=3)
+    await client.get("/compte/renvoyer-lien")
+    await client.submit("/compte/renvoyer-lien", {"email": EMAIL})
+    after = await log_in(client)
+    assert after.status_code == 200
+    text = html.unescape(after.text)
+    assert "demandez un nouveau lien" not in text
+    assert "un nouveau lien d'activation vous a été envoyé le" in text
+    assert "(heure de Paris)" in text and "mail le plus récent" in text
+
+
+async def test_resend_is_limited_per_account_and_hour(client, app, clock, db, mailbox) -> None:  # type: ignore[no-untyped-def]
+    await sign_up(client)
+    await client.get("/compte/renvoyer-lien")
+    for _ in range(6):
+        clock.advance(seconds=10)
+        await client.submit("/compte/renvoyer-lien", {"email": EMAIL})
+    async with db.read() as session:
+        kinds = [m.kind for m in (await session.exec(select(OutboxMail))).all()]
+    assert kinds == ["activation"] * 5  # the sign-up's and four new ones within the hour
+    clock.advance(hours=1)
+    await client.submit("/compte/renvoyer-lien", {"email": EMAIL})
+    async with db.read() as session:
+        assert len((await session.exec(select(OutboxMail))).all()) == 6
 
 
 async def test_resend_rejects_a_malformed_email(client) -> None:  # type: ignore[no-untyped-def]

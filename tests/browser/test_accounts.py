@@ -15,7 +15,7 @@ from tests.conftest import Mailbox
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "Beuvry.Talu62"
+PASSWORD = "Beuvry.Soleil62"
 TEXT_FIELDS = {
     "birth_name": "Talu",
     "birth_name_confirmation": "Talu",

@@ -152,3 +152,23 @@ async def test_console_delivery_in_development(db, settings, clock, capsys) -> N
     out = capsys.readouterr().out
     assert "mail (console)" in out and "Subject:" in out and "candidat@ac-rennes.fr" in out
     assert (await outbox(db))[0].sent_at is not None
+
+
+async def test_console_mail_is_printed_decoded_and_its_link_activates(
+    client, app, db, settings, clock, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """In development without SMTP, the activation mail is read on the console: its text is
+    decoded (accents, no quoted-printable) and the printed link, copied whole, activates."""
+    import re
+
+    await sign_up(client)
+    console = dataclasses.replace(settings, smtp_host="")
+    assert await sender.deliver_pending(db, console, clock()) == 1
+    out = capsys.readouterr().out
+    assert "Subject: [Portail Candidat] Activer mon compte" in out
+    assert "Ce lien n'est valable que pour une durée de 48h." in out
+    assert "=3D" not in out and "=\n" not in out and "Content-Transfer-Encoding" not in out
+    links = re.findall(r"http://\S+/compte/activer/\S+", out)
+    assert links
+    response = await client.get(links[0])
+    assert response.status_code == 303

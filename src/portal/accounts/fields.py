@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from portal.accounts.models import Civility
-from portal.accounts.password_policy import password_rule
+from portal.accounts.password_policy import Personal, password_rule
 from portal.forms import Field
 from portal.settings import Settings
 
@@ -20,6 +20,9 @@ class FormContext:
     countries: list[tuple[str, str]] = field(default_factory=list)
     departments: list[tuple[str, str]] = field(default_factory=list)
     editing: bool = False  # "Modifier mon compte": password fields are optional
+    # The account's own names and email, when it is known (edit, reset): a new password must
+    # not contain them; on sign-up they come from the form itself.
+    personal: Personal = field(default_factory=Personal)
 
     def options(self, kind: str | None) -> list[tuple[str, str]]:
         if kind == "civility":

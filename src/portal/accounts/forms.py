@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.accounts.fields import FormContext
 from portal.accounts.models import Civility
-from portal.accounts.password_policy import password_problem
+from portal.accounts.password_policy import Personal, password_problem, personal_problem
 from portal.dates import date_fr
 from portal.forms import FRANCE, Field, Values, clean_text, looks_like_date, parse_date
 
@@ -199,11 +199,44 @@ def check_email_confirmation(values: Values, ctx: FormContext) -> str | None:
     return None
 
 
+def personal_from(values: Values, known: Personal) -> Personal:
+    """The names and email a password must not contain: those typed in the form, else the
+    account's (a locked account's identity is not posted)."""
+    family = tuple(
+        clean_text(values.get(name)) for name in ("birth_name", "usage_name") if values.get(name)
+    )
+    return Personal(
+        family_names=family + known.family_names,
+        first_names=" ".join(
+            part for part in (clean_text(values.get("first_names")), known.first_names) if part
+        ),
+        email=normalise_email(values.get("email")) or known.email,
+    )
+
+
+def personal_of(account: object) -> Personal:
+    """What an existing account's password must not contain."""
+    return Personal(
+        family_names=tuple(
+            name
+            for name in (account.birth_name, account.usage_name)  # type: ignore[attr-defined]
+            if name
+        ),
+        first_names=account.first_names,  # type: ignore[attr-defined]
+        email=account.email,  # type: ignore[attr-defined]
+    )
+
+
 def check_password(values: Values, ctx: FormContext) -> str | None:
     password = values.get("password", "")
     if ctx.editing and not password:
         return None
-    return password_problem(password, ctx.settings)
+    problem = password_problem(password, ctx.settings)
+    if problem:
+        return problem
+    return personal_problem(
+        unicodedata.normalize("NFC", password), personal_from(values, ctx.personal)
+    )
 
 
 def check_password_confirmation(values: Values, ctx: FormContext) -> str | None:

@@ -54,7 +54,7 @@ async def authenticate(
         raise LoginFailed(wait)
     if not account.is_active:  # type: ignore[union-attr]
         security.info("login refused: account not activated (account=%s)", account.id)  # type: ignore[union-attr]
-        raise AccountNotActive()
+        raise AccountNotActive(account, now)
     assert account is not None
     new_hash = None
     if passwords.needs_rehash(account.password_hash, settings):

@@ -41,12 +41,12 @@ async def is_locked(db: Database, hooks: AccountHooks, account_id: int) -> bool:
         return await hooks.is_locked(session, account_id)
 
 
-async def lock_state(db: Database, hooks: AccountHooks, account_id: int) -> tuple[bool, Any]:
-    """Whether the identity is locked, and the office to contact about it (guide §4)."""
+async def lock_state(db: Database, hooks: AccountHooks, account_id: int) -> tuple[bool, list[Any]]:
+    """Whether the identity is locked, and every office to contact about it (guide §4)."""
     async with db.read() as session:
         locked = await hooks.is_locked(session, account_id)
-        office = await hooks.lock_office(session, account_id) if locked else None
-    return locked, office
+        offices = list(await hooks.lock_offices(session, account_id)) if locked else []
+    return locked, offices
 
 
 async def update_account(

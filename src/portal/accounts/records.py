@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,6 +53,16 @@ async def sent_recently(session: AsyncSession, account_id: int, kind: str, now: 
         OutboxMail.created_at > now - MAIL_COOLDOWN,
     )
     return (await session.exec(statement)).first() is not None
+
+
+async def sent_count(session: AsyncSession, account_id: int, kind: str, since: datetime) -> int:
+    """How many mails of this kind were written to this account after ``since``."""
+    statement = select(func.count()).where(
+        OutboxMail.account_id == account_id,
+        OutboxMail.kind == kind,
+        OutboxMail.created_at > since,
+    )
+    return (await session.exec(statement)).one()
 
 
 async def erase(session: AsyncSession, accounts: list[Account], hooks: AccountHooks) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -15,7 +15,7 @@ from portal.accounts.errors import LinkInvalid
 from portal.accounts.forms import Identity, normalise_email
 from portal.accounts.hooks import AccountHooks
 from portal.accounts.models import Account
-from portal.accounts.records import by_email, erase, sent_recently
+from portal.accounts.records import by_email, erase, sent_count
 from portal.db import Database
 from portal.mail.outbox import enqueue
 from portal.settings import Settings
@@ -24,6 +24,8 @@ from portal.web.links import Links
 security = logging.getLogger("portal.security")
 
 ACTIVATION_DELAY = tokens.VALIDITY[tokens.ACTIVATION]
+RESEND_LIMIT = 5  # activation mails per account ...
+RESEND_WINDOW = timedelta(hours=1)  # ... and per hour
 
 
 async def _send_activation(
@@ -165,17 +167,24 @@ async def resend_activation(
     *,
     address: str = "",
 ) -> None:
-    """A new activation link (valid 48 h, the previous one stops working) for a pending account.
-    Says nothing about whether the email has an account."""
+    """A new activation link for an account not yet activated: a new nonce, so every link sent
+    before stops working, and 48 h from now, also for an account whose first 48 h are over but
+    that the purge has not erased yet. Says nothing about whether the email has an account.
+
+    At most ``RESEND_LIMIT`` activation mails per account and hour, so nobody can flood a
+    mailbox through this form (the limits per source address are the throttle's).
+    """
     email = normalise_email(email)
     async with db.write() as session:
         account = await by_email(session, email)
-        if (
-            account is None
-            or account.is_active
-            or account.activation_expires_at <= now
-            or await sent_recently(session, account.id, "activation", now)  # type: ignore[arg-type]
-        ):
+        if account is None or account.is_active:
+            return
+        if await sent_count(session, account.id, "activation", now - RESEND_WINDOW) >= RESEND_LIMIT:  # type: ignore[arg-type]
+            security.warning(
+                "activation link not sent again: limit reached (account=%s address=%s)",
+                account.id,
+                address,
+            )
             return
         account.activation_nonce = secrets.token_urlsafe(16)
         account.activation_expires_at = now + ACTIVATION_DELAY

@@ -115,13 +115,12 @@ class CatalogController(Controller):
         try:
             periods = await _feed(db, academy, qualification)
         except CatalogError as error:
-            return Response(
-                str(error).encode(), status_code=400, media_type="text/plain; charset=utf-8"
-            )
+            return Response(str(error).encode(), status_code=400, media_type="text/plain")
         body = opendata.as_icalendar(periods, now, links.absolute("catalog:openings"))
         return Response(
             body,
-            media_type="text/calendar; charset=utf-8",
+            # Litestar adds "; charset=utf-8" to text/* media types: say it once.
+            media_type="text/calendar",
             headers={"Content-Disposition": 'inline; filename="ouverture-des-services.ics"'},
         )
 

@@ -206,6 +206,12 @@ async def load_demo_catalog(db: Database, settings: Settings, now: datetime) -> 
                     for o in q["offices"]
                 ),
             )
+            specialty_ids = {
+                s.code: s.id
+                for s in (
+                    await session.exec(select(Specialty).where(Specialty.qualification_id == qid))
+                ).all()
+            }
             counts["épreuves"] += await upsert(
                 session,
                 Paper,
@@ -213,7 +219,10 @@ async def load_demo_catalog(db: Database, settings: Settings, now: datetime) -> 
                 (
                     {
                         "qualification_id": qid,
-                        "specialty_id": None,
+                        # a paper of one specialty only (the DNL's language), else of all
+                        "specialty_id": specialty_ids[p["specialty"]]
+                        if p.get("specialty")
+                        else None,
                         "code": p["code"],
                         "label": p["label"],
                         "kind": PaperKind(p["kind"]).value,
@@ -224,12 +233,6 @@ async def load_demo_catalog(db: Database, settings: Settings, now: datetime) -> 
                     for i, p in enumerate(q["papers"])
                 ),
             )
-            specialty_ids = {
-                s.code: s.id
-                for s in (
-                    await session.exec(select(Specialty).where(Specialty.qualification_id == qid))
-                ).all()
-            }
             session_id = (
                 (
                     await session.exec(

@@ -560,6 +560,32 @@ def _same_family(kind: str) -> list[str]:
     return [kind]
 
 
+async def export_documents(session: AsyncSession, account_id: int) -> dict[str, Any]:
+    """The documents published for the account's registrations, for "Mes données": which one,
+    which version, when (their content is the registrations' data, exported there)."""
+    rows = (
+        await session.exec(
+            select(Document, Registration.registration_number)
+            .join(Registration, col(Registration.id) == Document.registration_id)
+            .where(Registration.account_id == account_id)
+            .order_by(col(Document.registration_id), col(Document.id))
+        )
+    ).all()
+    return {
+        "documents": [
+            {
+                "inscription": number,
+                "type": document.kind,
+                "titre": document.title,
+                "version": document.version,
+                "publie_le": document.published_at.isoformat(),
+                "code_de_verification": document.verification_code,
+            }
+            for document, number in rows
+        ]
+    }
+
+
 async def erase_documents(session: AsyncSession, account_ids: list[int]) -> None:
     """The documents of these accounts' registrations, before the registrations go (an
     account hook: Accounts erases in one transaction what every domain holds)."""

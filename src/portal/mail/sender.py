@@ -54,10 +54,19 @@ def build_message(mail: OutboxMail, settings: Settings, now: datetime) -> EmailM
     return message
 
 
+def console_text(message: EmailMessage) -> str:
+    """A mail as a person reads it: the headers that matter and the plain-text body decoded,
+    so a link is whole (no quoted-printable ``=3D`` or soft line breaks) and can be clicked."""
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""  # type: ignore[union-attr]
+    headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Date", "Subject"))
+    return f"\n----- mail (console) -----\n{headers}\n{text.rstrip()}\n-----\n"
+
+
 async def _deliver(message: EmailMessage, settings: Settings) -> None:
     if not settings.smtp_host:
         # Development: the console is the mailbox (production refuses to start without SMTP).
-        sys.stdout.write(f"\n----- mail (console) -----\n{message.as_string()}\n-----\n")
+        sys.stdout.write(console_text(message))
         sys.stdout.flush()
         return
     await aiosmtplib.send(

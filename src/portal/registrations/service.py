@@ -19,10 +19,11 @@ async def has_active_registration(session: AsyncSession, account_id: int) -> boo
     return (await session.exec(statement)).first() is not None
 
 
-async def lock_office(session: AsyncSession, account_id: int) -> ManagingOffice | None:
-    """The managing office of the candidate's oldest non-withdrawn registration, if any.
+async def lock_offices(session: AsyncSession, account_id: int) -> list[ManagingOffice]:
+    """The managing offices of the candidate's non-withdrawn registrations, oldest first, each once.
 
-    That office is the one to contact about account details once they are locked (guide §4).
+    They are the ones to contact about account details once they are locked (guide §4): a
+    candidate registered in two académies is told both.
     """
     statement = (
         select(ManagingOffice)
@@ -35,12 +36,14 @@ async def lock_office(session: AsyncSession, account_id: int) -> ManagingOffice 
             ManagingOffice.qualification_id == Specialty.qualification_id,
         )
         .order_by(col(Registration.created_at), col(Registration.id))
-        .limit(1)
     )
-    return (await session.exec(statement)).first()
+    offices: dict[int | None, ManagingOffice] = {}
+    for office in (await session.exec(statement)).all():
+        offices.setdefault(office.id, office)
+    return list(offices.values())
 
 
 # The periodic job (jobs.py) drops closed periods' drafts through here.
 from portal.registrations.drafts import drop_drafts_of_closed_periods  # noqa: E402
 
-__all__ = ["drop_drafts_of_closed_periods", "has_active_registration", "lock_office"]
+__all__ = ["drop_drafts_of_closed_periods", "has_active_registration", "lock_offices"]

@@ -3,6 +3,7 @@ and "Mes données" (guide §4 and §9)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any
@@ -112,6 +113,7 @@ class ProfileController(Controller):
         page = _EditPage(request, db, settings, now, links, account_hooks)
         locked = await service.is_locked(db, account_hooks, account_id)
         ctx = await service.form_context(db, settings, now, editing=True)
+        ctx = dataclasses.replace(ctx, personal=forms.personal_of(account))
         errors = forms.validate(fields.edit_fields(settings, locked=locked), data, ctx)
         values = kept(data)
         if locked:
@@ -197,7 +199,7 @@ class _EditPage:
     async def render(
         self, account: Any, values: dict[str, str], errors: dict[str, str]
     ) -> Template:
-        locked, office = await service.lock_state(self.db, self.hooks, account.id)
+        locked, offices = await service.lock_state(self.db, self.hooks, account.id)
         ctx = await service.form_context(self.db, self.settings, self.now, editing=True)
         return render(
             self.request,
@@ -205,7 +207,7 @@ class _EditPage:
             {
                 "account": account,
                 "locked": locked,
-                "office": office,
+                "offices": offices,
                 "fields": field_views(
                     fields.edit_fields(ctx.settings, locked=False),
                     ctx,

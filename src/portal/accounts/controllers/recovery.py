@@ -74,16 +74,20 @@ class RecoveryController(Controller):
         now: NamedDependency[datetime],
         links: NamedDependency[Links],
     ) -> Response:
-        ctx = FormContext(settings=settings, today=now.date())
+        try:
+            account = await service.reset_target(db, settings, now, token)
+        except service.LinkInvalid as exc:
+            return _reset_invalid(links, exc)
+        # the new password must not hold the account's names or email either
+        ctx = FormContext(settings=settings, today=now.date(), personal=forms.personal_of(account))
         errors = {}
         for name in ("password", "password_confirmation"):
             message = forms.VALIDATORS[name](data, ctx)
             if message:
                 errors[name] = message
+        if errors:
+            return _reset_page(request, settings, token, errors)
         try:
-            if errors:
-                await service.reset_target(db, settings, now, token)
-                return _reset_page(request, settings, token, errors)
             await service.reset_password(
                 db,
                 settings,
