@@ -5,6 +5,7 @@ ASCII digits. Through real HTTP: sign-up, "Modifier mon compte" (also once locke
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 
 import pytest
 
@@ -113,3 +114,15 @@ async def test_reset_refuses_a_password_holding_the_accounts_names(client, app, 
         link, {"password": "Vent.Du.Large9", "password_confirmation": "Vent.Du.Large9"}
     )
     assert accepted.status_code == 303
+
+
+def test_the_documented_demo_password_follows_the_rule_it_shows() -> None:
+    from portal.accounts.fixtures import DEMO_EMAIL, DEMO_PASSWORD, activated_account
+    from portal.accounts.password_policy import Personal, password_problem, personal_problem
+    from portal.settings import Settings
+
+    demo = activated_account(DEMO_EMAIL, "x", datetime(2026, 1, 1, tzinfo=UTC))
+    personal = Personal((demo.birth_name,), demo.first_names, DEMO_EMAIL)
+    assert personal_problem(DEMO_PASSWORD, personal) is None
+    assert password_problem(DEMO_PASSWORD, Settings.from_env({}, secret_key="x" * 40)) is None
+    assert personal_problem("Demo.Talu!62", personal) is not None  # the old one held the name

@@ -187,7 +187,7 @@ def test_home_page_links_to_the_openings_and_shows_the_announcement(page: Page) 
 
 # -- M'inscrire (behind the login of issue 4; the demo account of `portal demo load`) ---------------
 DEMO_EMAIL = "jean.talu@example.fr"
-DEMO_PASSWORD = "Demo.Talu!62"
+DEMO_PASSWORD = "Demo.Soleil!62"
 
 
 def log_in_through(page: Page, target: str) -> None:

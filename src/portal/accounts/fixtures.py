@@ -1,6 +1,6 @@
 """Demo account for newcomers (`portal demo load`): an activated candidate, created idempotently.
 
-Login: jean.talu@example.fr / password: Demo.Talu!62 (documented in the README).
+Login: jean.talu@example.fr / password: Demo.Soleil!62 (documented in the README).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from portal.db import Database
 from portal.settings import Settings
 
 DEMO_EMAIL = "jean.talu@example.fr"
-DEMO_PASSWORD = "Demo.Talu!62"  # noqa: S105 - a documented demo password, not a secret
+DEMO_PASSWORD = "Demo.Soleil!62"  # noqa: S105 - a documented demo password, not a secret
 
 
 def activated_account(email: str, password_hash: str, now: datetime, **identity: object) -> Account:
