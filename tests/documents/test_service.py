@@ -38,7 +38,7 @@ VERIFY_URL = "http://127.0.0.1:8000/verifier"
 
 
 async def render(app, settings, document: Document) -> str:  # type: ignore[no-untyped-def]
-    renderer = Renderer(settings.pdf_font_dir, 2)
+    renderer = Renderer(settings.pdf_font_dir, 2, processes=False)
     data = await service.document_pdf(settings, renderer, document, verify_url=VERIFY_URL)
     return pdf_text(data)
 
@@ -334,7 +334,7 @@ async def test_each_pdf_says_what_its_twin_says(client, app, candidate, clock, s
 
 async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock, settings) -> None:  # type: ignore[no-untyped-def]
     """xhtml2pdf and reportlab keep some global state: renders on several threads at once must
-    still give each document its own text (measured: no lock needed, see bench/pdf.py)."""
+    still give each document its own text, in worker processes as in threads."""
     await register_in_db(app, clock)
     registration = await registration_row(app.state.db)
     summary = dict(registration.summary)
@@ -348,16 +348,20 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
                     session, registration=registration, summary=summary, now=clock()
                 )
             )
-    renderer = Renderer(settings.pdf_font_dir, 3)
     htmls = [
         service.pdf_html(settings, service.view(d), verify_url=VERIFY_URL, fonts=True)
         for d in documents
     ]
-    together = await asyncio.gather(*(renderer.render(html) for html in htmls))
-    for index, data in enumerate(together):
-        text = pdf_text(data)
-        assert f"Candidat{index}" in text and f"Version n°{index + 2} " in text
-        assert pdf_text(await renderer.render(htmls[index])) == text
+    for processes in (True, False):  # worker processes (the application's), threads
+        renderer = Renderer(settings.pdf_font_dir, 3, processes=processes)
+        try:
+            together = await asyncio.gather(*(renderer.render(html) for html in htmls))
+            for index, data in enumerate(together):
+                text = pdf_text(data)
+                assert f"Candidat{index}" in text and f"Version n°{index + 2} " in text
+                assert pdf_text(await renderer.render(htmls[index])) == text
+        finally:
+            renderer.close()
 
 
 async def test_verification_shows_nothing_personal_and_throttles(
