@@ -3,12 +3,17 @@ once stall the other requests of the same server.
 
 One process: a real uvicorn server on 127.0.0.1 running create_app() on a migrated SQLite file
 with the demo data, plus a bench-only route that renders a récapitulatif (its content frozen as
-publish_summary freezes it) through the application's own renderer, without the cache. While 20
-clients ask for that PDF at the same moment, another client keeps asking for the home page and
-its latency is compared to the same page's latency at rest. Appends one line to
+publish_summary freezes it) through the application's own renderer (worker processes), without
+the cache. While 20 clients ask for that PDF at the same moment, another client keeps asking for
+the home page and its latency is compared to the same page's latency at rest. Appends one line to
 results/pdf.md.
 
-    PYTHONPATH=src python bench/pdf.py
+The machine is shared: wall times move with the load (noted, 1-minute average, at start and
+end); the CPU time of one render, and the CPU the server process itself spent during the burst
+(all of the rendering when it renders in threads, next to nothing with worker processes), do not.
+
+    PYTHONPATH=src python bench/pdf.py            # the application's renderer: worker processes
+    PYTHONPATH=src python bench/pdf.py --threads  # the same limit, in threads (the former way)
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from litestar import Request, Response, get
+from litestar import Response, get
+from litestar.di import NamedDependency
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import append_result
@@ -33,8 +39,7 @@ from server import append_result
 from portal import fixtures
 from portal.app import create_app
 from portal.documents import service
-from portal.documents.controllers import renderer_of
-from portal.documents.pdf import render_sync
+from portal.documents.pdf import WORKER_NICENESS, Renderer, render_sync
 from portal.migrate import upgrade
 from portal.settings import Settings
 
@@ -109,20 +114,30 @@ def recap_content() -> dict:
     }
 
 
+def renderer_label(threads: bool) -> str:
+    from reportlab.lib import rl_accel
+
+    accelerated = "fp_str" in rl_accel._c_funcs  # reportlab's C accelerator (rl-accel)
+    mode = "threads" if threads else f"processes, nice {WORKER_NICENESS}"
+    return mode + ("" if accelerated else ", no rl-accel")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
+    threads = "--threads" in sys.argv[1:]
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         url = f"sqlite+aiosqlite:///{data_dir / 'portal.sqlite3'}"
         upgrade(url)  # runs its own event loop
-        return asyncio.run(measure(data_dir, url))
+        return asyncio.run(measure(data_dir, url, threads=threads))
 
 
-async def measure(data_dir: Path, url: str) -> int:
+async def measure(data_dir: Path, url: str, *, threads: bool) -> int:
+    load_before = os.getloadavg()[0]
     settings = Settings.from_env({}, data_dir=data_dir, database_url=url)
     html = service.pdf_html(
         settings, recap_content(), verify_url="http://127.0.0.1/verifier", fonts=True
@@ -130,18 +145,21 @@ async def measure(data_dir: Path, url: str) -> int:
 
     # 1. One render at a time, on this thread.
     render_sync(html, settings.pdf_font_dir)  # fonts registered once per process
-    serial = []
+    serial, serial_cpu = [], []
     for _ in range(30):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         data = render_sync(html, settings.pdf_font_dir)
         serial.append((time.perf_counter() - started) * 1000)
+        serial_cpu.append((time.process_time() - cpu) * 1000)
     from pypdf import PdfReader  # the document measured is the two-page recap
 
     pages = len(PdfReader(__import__("io").BytesIO(data)).pages)
 
-    @get("/bench/recap.pdf", name="bench:pdf", sync_to_thread=False)
-    async def bench_pdf(request: Request) -> Response[bytes]:
-        body = await renderer_of(request).render(html)
+    in_threads = Renderer(settings.pdf_font_dir, settings.pdf_concurrency, processes=False)
+
+    @get("/bench/recap.pdf", name="bench:pdf")
+    async def bench_pdf(renderer: NamedDependency[Renderer]) -> Response[bytes]:
+        body = await (in_threads if threads else renderer).render(html)
         return Response(body, media_type="application/pdf")
 
     app = create_app(settings, run_background_tasks=False, extra_route_handlers=[bench_pdf])
@@ -182,29 +200,34 @@ async def measure(data_dir: Path, url: str) -> int:
             assert response.status_code == 200 and response.content.startswith(b"%PDF")
             rendered.append((time.perf_counter() - started) * 1000)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one_pdf() for _ in range(20)))
         burst = time.perf_counter() - started
+        burst_cpu = time.process_time() - cpu
         stop.set()
         await watcher
     server.should_exit = True
-    await task
-    await app.state.db.dispose()
+    await task  # the lifespan's end closes the renderer's workers
+    load_after = os.getloadavg()[0]
 
     header = (
         "# PDF rendering (xhtml2pdf, DejaVu Sans embedded)\n\n"
-        "Render: the two-page récapitulatif, 30 times one after the other. Burst: 20 clients ask "
-        "for it at once through the server (renderer concurrency from settings) while another "
-        "client keeps loading the home page; its latency at rest and during the burst.\n\n"
-        "| date (UTC) | python | cores | pages | render p50 ms | render p95 ms | concurrency "
-        "| burst s | PDF answer p50 ms | p95 ms | home at rest p50 ms | p95 ms "
+        "Render: the two-page récapitulatif, 30 times one after the other (wall and CPU time). "
+        "Burst: 20 clients ask for it at once through the server (renderer concurrency from "
+        "settings) while another client keeps loading the home page; its latency at rest and "
+        "during the burst, and the CPU the server process spent during the burst.\n\n"
+        "| date (UTC) | python | cores | load start/end | pages | render p50 ms | p95 ms "
+        "| CPU per render p50 ms | renderer | concurrency | burst s | server CPU in burst s "
+        "| PDF answer p50 ms | p95 ms | home at rest p50 ms | p95 ms "
         "| home during burst p50 ms | p95 ms | max ms |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     line = (
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.python_version()} | {os.cpu_count()} "
+        f"| {load_before:.1f}/{load_after:.1f} "
         f"| {pages} | {statistics.median(serial):.0f} | {percentile(serial, 0.95):.0f} "
-        f"| {settings.pdf_concurrency} | {burst:.1f} "
+        f"| {statistics.median(serial_cpu):.0f} | {renderer_label(threads)} "
+        f"| {settings.pdf_concurrency} | {burst:.1f} | {burst_cpu:.1f} "
         f"| {statistics.median(rendered):.0f} | {percentile(rendered, 0.95):.0f} "
         f"| {statistics.median(idle):.1f} | {percentile(idle, 0.95):.1f} "
         f"| {statistics.median(busy):.1f} | {percentile(busy, 0.95):.1f} | {max(busy):.1f} |"

@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from portal import composition, tasks
 from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
+from portal.documents.pdf import Renderer
 from portal.pages.accessibility import conformity_state
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
@@ -47,6 +48,7 @@ def create_app(
     (periodic jobs, what Accounts is told about the other domains)."""
     settings.check()
     db = Database(settings.database_url)
+    renderer = Renderer(settings.pdf_font_dir, settings.pdf_concurrency)  # its workers: PDFs
     environment = templating.build_environment(settings)
     # The footer's "Accessibilité : … conforme", from the RGAA grid as deployed (read once).
     accessibility = conformity_state(settings.resources_dir)
@@ -67,6 +69,7 @@ def create_app(
             if runner:
                 await runner.stop()
             await db.dispose()
+            renderer.close()
 
     def provide_db() -> Database:
         return db
@@ -117,6 +120,7 @@ def create_app(
             "links": Provide(provide_links, sync_to_thread=False),
             "account_hooks": Provide(provide_account_hooks, sync_to_thread=False),
             "on_saved": Provide(provide_on_saved, sync_to_thread=False),
+            "renderer": Provide(lambda: renderer, sync_to_thread=False),
         },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

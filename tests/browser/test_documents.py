@@ -4,6 +4,7 @@ and plain forms with JavaScript off."""
 from __future__ import annotations
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,14 @@ from portal.documents import service as documents
 from portal.settings import Settings
 from tests._support.registrations import save_registration
 from tests.browser.helpers import assert_accessible
-from tests.browser.test_registrations import create_candidate, log_in
+from tests.browser.test_registrations import (
+    choose_period,
+    choose_period_nojs,
+    create_candidate,
+    log_in,
+)
+from tests.documents.helpers import pdf_text
+from tests.documents.test_controllers import pdf_links_with_twins
 
 pytestmark = pytest.mark.browser
 KINDS = ("confirmation", "demande-pieces", "convocation")
@@ -138,3 +146,63 @@ def test_documents_work_without_javascript(page_nojs: Page, live_server) -> None
     page.get_by_role("button", name="Vérifier").click()
     expect(page.get_by_role("heading", name="Ce document est authentique")).to_be_visible()
     expect(page.get_by_text("C'est la version en vigueur de ce document.")).to_be_visible()
+
+
+def pdf_and_twin_pairs(page: Page) -> list[tuple[str, str]]:
+    """Each PDF link of the page with the link just after it, its "version accessible"."""
+    return pdf_links_with_twins(page.content())
+
+
+def check_visualise(page: Page, pdf: str, twin: str) -> str:
+    pairs = pdf_and_twin_pairs(page)
+    assert (pdf, twin) in pairs, pairs
+    expect(
+        page.get_by_role("link", name="Visualiser/imprimer (PDF", exact=False).first
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="version accessible", exact=False).first).to_be_visible()
+    response = page.request.get(pdf)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert page.request.get(twin).status == 200
+    return pdf_text(response.body())
+
+
+def test_visualise_opens_the_pdf_with_its_twin_beside(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = create_candidate(live_server, "documents-visualise@example.fr")
+    register_with_documents(live_server, email)
+    log_in(page, email)
+    for url, what in (
+        ("/mes-inscriptions/001/numero", "6 - N° Inscription"),
+        ("/mes-inscriptions/001", "Récapitulatif en consultation"),
+    ):
+        page.goto(url)
+        expect(
+            page.get_by_text("Votre confirmation d'inscription est à retourner signée")
+        ).to_be_visible()
+        text = check_visualise(page, "/mes-inscriptions/001/pdf", "/mes-inscriptions/001/imprimer")
+        assert "Confirmation d'inscription" in text and "Version n°1 mis à jour le" in text
+        assert_accessible(page, what)
+    page.goto("/mes-documents/001")  # Mes documents: each document's PDF, then its twin
+    pairs = pdf_and_twin_pairs(page)
+    assert pairs == [(f"/mes-documents/001/{k}/pdf", f"/mes-documents/001/{k}") for k in KINDS]
+    choose_period(page)  # a new draft: the same buttons on every tab, the Récapitulatif's too
+    draft = page.url.rsplit("/", 1)[0].split(live_server.url, 1)[-1]
+    text = check_visualise(page, f"{draft}/apercu/pdf", f"{draft}/apercu")
+    assert "Document non enregistré" in text and "Code de vérification" not in text
+    assert_accessible(page, "1 - Identification")
+
+
+def test_visualise_links_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = page_nojs
+    email = create_candidate(live_server, "documents-visualise-nojs@example.fr")
+    register_with_documents(live_server, email)
+    log_in(page, email)
+    page.goto("/mes-inscriptions/001")
+    check_visualise(page, "/mes-inscriptions/001/pdf", "/mes-inscriptions/001/imprimer")
+    page.get_by_role("link", name="version accessible du document (page web)").click()
+    expect(page).to_have_url(re.compile(r"/mes-inscriptions/001/imprimer$"))
+    page.goto("/mes-inscriptions/001/numero")
+    check_visualise(page, "/mes-inscriptions/001/pdf", "/mes-inscriptions/001/imprimer")
+    choose_period_nojs(page)
+    draft = page.url.rsplit("/", 1)[0].split(live_server.url, 1)[-1]
+    text = check_visualise(page, f"{draft}/apercu/pdf", f"{draft}/apercu")
+    assert "Document non enregistré" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,8 +39,11 @@ VERIFY_URL = "http://127.0.0.1:8000/verifier"
 
 
 async def render(app, settings, document: Document) -> str:  # type: ignore[no-untyped-def]
-    renderer = Renderer(settings.pdf_font_dir, 2)
-    data = await service.document_pdf(settings, renderer, document, verify_url=VERIFY_URL)
+    renderer = Renderer(settings.pdf_font_dir, 2)  # worker processes, as the application's
+    try:
+        data = await service.document_pdf(settings, renderer, document, verify_url=VERIFY_URL)
+    finally:
+        renderer.close()
     return pdf_text(data)
 
 
@@ -334,7 +338,7 @@ async def test_each_pdf_says_what_its_twin_says(client, app, candidate, clock, s
 
 async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock, settings) -> None:  # type: ignore[no-untyped-def]
     """xhtml2pdf and reportlab keep some global state: renders on several threads at once must
-    still give each document its own text (measured: no lock needed, see bench/pdf.py)."""
+    still give each document its own text, in worker processes as in threads."""
     await register_in_db(app, clock)
     registration = await registration_row(app.state.db)
     summary = dict(registration.summary)
@@ -348,16 +352,60 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
                     session, registration=registration, summary=summary, now=clock()
                 )
             )
-    renderer = Renderer(settings.pdf_font_dir, 3)
     htmls = [
         service.pdf_html(settings, service.view(d), verify_url=VERIFY_URL, fonts=True)
         for d in documents
     ]
-    together = await asyncio.gather(*(renderer.render(html) for html in htmls))
-    for index, data in enumerate(together):
-        text = pdf_text(data)
-        assert f"Candidat{index}" in text and f"Version n°{index + 2} " in text
-        assert pdf_text(await renderer.render(htmls[index])) == text
+    for processes in (True, False):  # worker processes (the application's), threads
+        renderer = Renderer(settings.pdf_font_dir, 3, processes=processes)
+        try:
+            together = await asyncio.gather(*(renderer.render(html) for html in htmls))
+            for index, data in enumerate(together):
+                text = pdf_text(data)
+                assert f"Candidat{index}" in text and f"Version n°{index + 2} " in text
+                assert pdf_text(await renderer.render(htmls[index])) == text
+        finally:
+            renderer.close()
+
+
+SAMPLE_CONTENT = {  # a document's frozen content, as publish_summary stores it
+    "kind": "recapitulatif",
+    "title": "Récapitulatif d'inscription",
+    "candidate_number": "01938019334",
+    "registration_number": "001",
+    "candidate_name": "TALU Jean",
+    "qualification": "CERTIFICATION COMPLEMENTAIRE : ARTS CINEMA et AUDIOVISUEL",
+    "domain_label": "Autres certifications",
+    "year": 2020,
+    "academy": "ACADÉMIE DE VERSAILLES",
+    "office": None,
+    "summary": {"sections": [{"title": "Identification", "rows": [["Nom", "TALU"]]}], "papers": []},
+    "version": 1,
+    "published_at": datetime(2019, 9, 18, 7, 34, tzinfo=UTC),
+    "verification_code_grouped": "ABCD-EFGH-JKLM-NPQR",
+    "unsaved": False,
+    "author": service.AUTHOR,
+}
+
+
+async def test_renderer_workers_are_niced_replaced_when_killed_and_stopped(settings) -> None:  # type: ignore[no-untyped-def]
+    html = service.pdf_html(
+        settings, {**SAMPLE_CONTENT, "candidate_name": "Émile Çédille"}, verify_url="", fonts=True
+    )
+    renderer = Renderer(settings.pdf_font_dir, 2)
+    try:
+        assert "Émile Çédille" in pdf_text(await renderer.render(html))
+        workers = list(renderer._pool._processes.values())  # type: ignore[union-attr]
+        assert workers and all(os.getpriority(os.PRIO_PROCESS, w.pid) == 10 for w in workers)
+        for worker in workers:  # killed from outside (out of memory, an operator)
+            worker.kill()
+            worker.join()
+        assert "Émile Çédille" in pdf_text(await renderer.render(html))  # a new pool, once
+        replaced = list(renderer._pool._processes.values())  # type: ignore[union-attr]
+        assert replaced and not {w.pid for w in replaced} & {w.pid for w in workers}
+    finally:
+        renderer.close()
+    assert renderer._pool is None and not any(w.is_alive() for w in replaced)
 
 
 async def test_verification_shows_nothing_personal_and_throttles(

@@ -31,17 +31,6 @@ from portal.web.auth import current_account_id, requires_account
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def renderer_of(request: Request) -> Renderer:
-    """One renderer (and so one concurrency limit) per application, made on first use."""
-    state = request.app.state
-    renderer = state.get("pdf_renderer")
-    if renderer is None:
-        settings: Settings = state.settings
-        renderer = Renderer(settings.pdf_font_dir, settings.pdf_concurrency)
-        state.pdf_renderer = renderer
-    return renderer
-
-
 def verify_url(request: Request, settings: Settings) -> str:
     return settings.base_url + request.app.route_reverse("documents:verify")
 
@@ -129,6 +118,7 @@ class DocumentsController(Controller):
         request: Request,
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
+        renderer: NamedDependency[Renderer],
         number: FromPath[str],
         kind: FromPath[str],
     ) -> Response[bytes]:
@@ -140,7 +130,7 @@ class DocumentsController(Controller):
             raise NotFoundException()
         _registration, document = found
         data = await service.document_pdf(
-            settings, renderer_of(request), document, verify_url=verify_url(request, settings)
+            settings, renderer, document, verify_url=verify_url(request, settings)
         )
         return pdf_response(data, service.file_name(service.view(document)))
 
@@ -150,6 +140,7 @@ class DocumentsController(Controller):
         request: Request,
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
+        renderer: NamedDependency[Renderer],
         number: FromPath[str],
     ) -> Response[bytes]:
         """Visualiser/imprimer on the N° Inscription tab: the current confirmation or recap."""
@@ -159,7 +150,7 @@ class DocumentsController(Controller):
             raise NotFoundException()
         _registration, document = found
         data = await service.document_pdf(
-            settings, renderer_of(request), document, verify_url=verify_url(request, settings)
+            settings, renderer, document, verify_url=verify_url(request, settings)
         )
         return pdf_response(data, service.file_name(service.view(document)), attachment=False)
 
@@ -169,6 +160,7 @@ class DocumentsController(Controller):
         request: Request,
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
+        renderer: NamedDependency[Renderer],
         now: NamedDependency[datetime],
         key: FromPath[str],
     ) -> Response[bytes]:
@@ -191,7 +183,7 @@ class DocumentsController(Controller):
             content = await service.draft_view(
                 session, registration_like=unsaved, summary=summary.build(loaded.wizard)
             )
-        data = await service.draft_pdf(renderer_of(request), settings, content)
+        data = await service.draft_pdf(renderer, settings, content)
         return pdf_response(data, "inscription-non-enregistree.pdf", attachment=False)
 
 

@@ -6,18 +6,25 @@ typed that slipped into markup, ``@import``, ``<img>``, ``<link>``), is mapped t
 not exist: the original URI is never used. A resource policy that forbids remote fetches and
 confines local reads to the font folder stands behind the callback.
 
-xhtml2pdf is synchronous and CPU-bound: ``render`` runs it in a worker thread, at most
-``settings.pdf_concurrency`` at a time (the GIL would make more threads only slower, and each one
-holds a whole document in memory).
+xhtml2pdf is synchronous, CPU-bound and pure Python: in a thread it holds the GIL, and 20 PDFs
+rendering at once stalled every other request of the server (bench/RESULTS.md). ``Renderer``
+runs it in worker processes instead, at most ``settings.pdf_concurrency`` of them, forked from a
+forkserver that has xhtml2pdf already imported, so a new worker costs milliseconds, not the
+seconds of importing it. The application makes one renderer (``create_app``) and closes it when
+its lifespan ends; the workers start with the first PDF asked for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -88,21 +95,86 @@ def render_sync(html: str, font_dir: Path) -> bytes:
     return out.getvalue()
 
 
-class Renderer:
-    """Renders off the event loop with bounded concurrency; one per application."""
+WARM_UP_HTML = (
+    '<html lang="fr"><head><style>@font-face { font-family: "DejaVu Sans"; '
+    'src: url("asset:font-regular"); } @font-face { font-family: "DejaVu Sans"; '
+    'src: url("asset:font-bold"); font-weight: bold; } body { font-family: "DejaVu Sans"; }'
+    "</style></head><body><p>é <b>É</b></p></body></html>"
+)
+TASKS_PER_WORKER = 500  # then a fresh worker: whatever a long-lived one accumulates goes
+WORKER_NICENESS = 10  # pages before PDFs: the server's own process keeps the CPU it asks for
 
-    def __init__(self, font_dir: Path, concurrency: int = 2) -> None:
+
+def _start_worker(font_dir: Path) -> None:
+    """In each new worker: a lower CPU priority than the server's, and the fonts parsed once,
+    before the first document waits for them."""
+    os.nice(WORKER_NICENESS)
+    if assets(font_dir):
+        render_sync(WARM_UP_HTML, font_dir)
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    # A forkserver is a clean single-threaded process: forking it is safe where forking the
+    # server (threads, an event loop, open sockets) is not. It imports xhtml2pdf once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+class Renderer:
+    """Renders in worker processes with bounded concurrency; one per application.
+
+    ``processes=False`` renders in threads instead (same limit): for a caller without a
+    lifespan to close the pool, such as a one-off script."""
+
+    def __init__(self, font_dir: Path, concurrency: int = 2, *, processes: bool = True) -> None:
         self.font_dir = font_dir
-        self.limiter = anyio.CapacityLimiter(max(1, concurrency))
+        self.concurrency = max(1, concurrency)
+        self.processes = processes
+        self.limiter = anyio.CapacityLimiter(self.concurrency)
+        self._pool: ProcessPoolExecutor | None = None
 
     @property
     def has_fonts(self) -> bool:
         return bool(assets(self.font_dir))
 
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.concurrency,
+                mp_context=_context(),
+                initializer=_start_worker,
+                initargs=(self.font_dir,),
+                max_tasks_per_child=TASKS_PER_WORKER,
+            )
+        return self._pool
+
     async def render(self, html: str) -> bytes:
-        return await anyio.to_thread.run_sync(
-            render_sync, html, self.font_dir, limiter=self.limiter
-        )
+        async with self.limiter:
+            if not self.processes:
+                return await anyio.to_thread.run_sync(render_sync, html, self.font_dir)
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(
+                    self._executor(), render_sync, html, self.font_dir
+                )
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): the pool is unusable; a new one, once.
+                self._discard()
+                return await loop.run_in_executor(
+                    self._executor(), render_sync, html, self.font_dir
+                )
+
+    def _discard(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stops the workers (at the end of the application's lifespan)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
