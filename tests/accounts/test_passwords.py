@@ -67,7 +67,9 @@ async def test_hashing_runs_off_the_loop_and_is_bounded(settings) -> None:  # ty
     finally:
         passwords.hash_password_sync = original  # type: ignore[assignment]
     assert peak == 2
-    assert ticks >= elapsed / 0.005 * 0.3  # the loop kept turning while hashing
+    # The loop kept turning while hashing: hashing on the loop itself would leave the ticker one
+    # turn at most. (No ratio to the elapsed time: a loaded machine stretches both unevenly.)
+    assert ticks >= 4, (ticks, elapsed)
 
 
 def test_measured_hash_time(settings, caplog) -> None:  # type: ignore[no-untyped-def]
