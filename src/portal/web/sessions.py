@@ -122,6 +122,7 @@ class SessionMiddleware:
         secure: bool,
         clock: Callable[[], datetime],
         exclude_prefixes: tuple[str, ...] = ("/static/",),
+        cookie_name: str = COOKIE_NAME,
     ) -> None:
         self.app = app
         self.db = db
@@ -131,6 +132,7 @@ class SessionMiddleware:
         self.secure = secure
         self.clock = clock
         self.exclude_prefixes = exclude_prefixes
+        self.cookie_name = cookie_name  # "__Host-portal_session" on https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exclude_prefixes):
@@ -141,6 +143,10 @@ class SessionMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if message["status"] >= 500:
+                    # The request failed (the database unavailable, a bug): nothing of it is kept.
+                    await send(message)
+                    return
                 await self._save(state)
                 headers = MutableScopeHeaders.from_message(message)
                 cookie = self._cookie_for(state, had_cookie)
@@ -157,7 +163,7 @@ class SessionMiddleware:
             if name == b"cookie":
                 for part in value.decode("latin-1").split(";"):
                     key, _, val = part.strip().partition("=")
-                    if key == COOKIE_NAME and val:
+                    if key == self.cookie_name and val:
                         try:
                             return self.signer.unsign(val).decode()
                         except BadSignature:
@@ -188,9 +194,8 @@ class SessionMiddleware:
         state.touch = now - row.last_seen_at > TOUCH_EVERY
         return state, True
 
-    @staticmethod
-    def _has_cookie(scope: Scope) -> bool:
-        prefix = f"{COOKIE_NAME}=".encode()
+    def _has_cookie(self, scope: Scope) -> bool:
+        prefix = f"{self.cookie_name}=".encode()
         return any(name == b"cookie" and prefix in value for name, value in scope["headers"])
 
     async def _save(self, state: SessionState) -> None:
@@ -227,7 +232,7 @@ class SessionMiddleware:
         if state.raw_id is not None:
             value = self.signer.sign(state.raw_id).decode()
             return Cookie(
-                key=COOKIE_NAME,
+                key=self.cookie_name,
                 value=value,
                 path="/",
                 httponly=True,
@@ -237,7 +242,7 @@ class SessionMiddleware:
             )
         if had_cookie and state.key is None:
             return Cookie(
-                key=COOKIE_NAME,
+                key=self.cookie_name,
                 value="",
                 path="/",
                 httponly=True,
