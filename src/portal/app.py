@@ -25,6 +25,7 @@ from portal import composition, tasks
 from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
 from portal.pages.accessibility import conformity_state
+from portal.registrations.errors import DraftTooLarge
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
@@ -152,6 +153,7 @@ def create_app(
             auth.LoginRequired: auth.login_redirect,
             HTTPException: errors.http_exception_handler,
             OperationalError: errors.database_error_handler,
+            DraftTooLarge: errors.too_large,
             Exception: errors.internal_error_handler,
         },
         openapi_config=None,

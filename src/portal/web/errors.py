@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -117,6 +118,12 @@ def service_unavailable(request: Request, retry_after: int = UNAVAILABLE_RETRY_A
         HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(max(1, int(retry_after)))},
     )
+
+
+def too_large(request: Request, exc: Exception) -> Response:
+    """413 for content beyond a size cap (a draft); its French message says what to do."""
+    message = getattr(exc, "message", None)
+    return error_response(request, HTTP_413_REQUEST_ENTITY_TOO_LARGE, message=message)  # type: ignore[return-value]
 
 
 def is_unavailable(exc: BaseException) -> bool:
