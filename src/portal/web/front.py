@@ -46,8 +46,7 @@ class Front:
         token = request_id.set(rid)
         scope.setdefault("state", {})[STATE_KEY] = rid  # type: ignore[typeddict-unknown-key]
         if not acceptable_path(scope["path"]):
-            scope["path"] = NOWHERE
-            scope["raw_path"] = NOWHERE.encode()
+            scope["path"] = NOWHERE  # raw_path stays: the access log shows what was asked
         head = scope["method"] == "HEAD"
         if head:
             scope["method"] = "GET"
