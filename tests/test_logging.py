@@ -24,9 +24,7 @@ FORGED = "/static/a%0aERROR%20-%202026-12-02%20forged%20line%00"
 
 
 def test_escape_writes_every_control_character_as_an_escape() -> None:
-    assert escape("a\nb\rc\x00d\x1be\tf\x7fg\u2028h") == (
-        "a\\nb\\rc\\x00d\\x1be\\tf\\x7fg\\u2028h"
-    )
+    assert escape("a\nb\rc\x00d\x1be\tf\x7fg\u2028h") == ("a\\nb\\rc\\x00d\\x1be\\tf\\x7fg\\u2028h")
     assert escape('a\\nb "q"') == 'a\\\\nb \\"q\\"'  # a literal "\n" cannot pass for an escape
 
 
