@@ -254,3 +254,33 @@ async def test_http_has_no_hsts_and_plain_cookie_names(client) -> None:  # type:
     page = await client.get("/connexion")
     assert "strict-transport-security" not in page.headers
     assert "csrftoken" in client.cookies
+
+
+async def test_a_session_touch_lost_to_the_lock_still_shows_the_page(
+    logged_in_client, clock, settings
+) -> None:  # type: ignore[no-untyped-def]
+    clock.advance(seconds=120)  # the session now wants its "last seen" write
+    locker = hold_lock(settings, 3)
+    try:
+        response = await logged_in_client.get("/mes-inscriptions")
+    finally:
+        locker.communicate(timeout=30)
+    assert response.status_code == 200
+
+
+async def test_a_logout_the_lock_prevents_is_a_503_not_a_false_goodbye(
+    logged_in_client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in_client
+    locker = hold_lock(settings, 3)
+    try:
+        response = await client.post("/deconnexion", headers={"x-csrftoken": client.csrf_token()})
+    finally:
+        locker.communicate(timeout=30)
+    assert response.status_code == 503 and "retry-after" in response.headers
+    assert "Service momentanément indisponible" in unescape(response.text)
+    assert "set-cookie" not in response.headers
+    assert (await client.get("/mes-inscriptions")).status_code == 200  # still logged in
+    out = await client.post("/deconnexion", headers={"x-csrftoken": client.csrf_token()})
+    assert out.status_code == 303
+    assert (await client.get("/mes-inscriptions")).status_code == 303  # now logged out

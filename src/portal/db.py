@@ -30,6 +30,18 @@ BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "portal_write"
 
 
+# What SQLite says when it cannot take a write now: the lock held past the busy timeout, a full
+# disk. Such a request is answered 503 with Retry-After (portal.web.errors); any other
+# OperationalError is a bug.
+UNAVAILABLE_SIGNS = ("database is locked", "database or disk is full", "database table is locked")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database refused for a while (locked past the busy timeout, disk full)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(sign in text for sign in UNAVAILABLE_SIGNS)
+
+
 def utcnow() -> datetime:
     """Aware UTC now; the one clock of the portal (tests inject their own where time matters)."""
     return datetime.now(UTC)

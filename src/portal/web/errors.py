@@ -17,6 +17,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import OperationalError
 
+from portal.db import database_unavailable
 from portal.web.front import current_request_id
 from portal.web.htmx import VARY, wants_fragment
 
@@ -60,10 +61,6 @@ MESSAGES: dict[int, tuple[str, str]] = {
         "Réessayez dans quelques instants.",
     ),
 }
-
-# What SQLite says when it cannot take a write now: the lock held past the busy timeout, a full
-# disk. (Any other OperationalError is a bug, answered 500.)
-UNAVAILABLE_SIGNS = ("database is locked", "database or disk is full", "database table is locked")
 
 
 def _wait_words(seconds: int) -> str:
@@ -126,12 +123,6 @@ def too_large(request: Request, exc: Exception) -> Response:
     return error_response(request, HTTP_413_REQUEST_ENTITY_TOO_LARGE, message=message)  # type: ignore[return-value]
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """The database refused for a while (locked past the busy timeout, disk full)."""
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(sign in text for sign in UNAVAILABLE_SIGNS)
-
-
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     headers = dict(exc.headers or {})
     if exc.status_code in (HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE):
@@ -140,7 +131,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def database_error_handler(request: Request, exc: OperationalError) -> Response:
-    if is_unavailable(exc):
+    if database_unavailable(exc):
         logger.warning(
             "database unavailable on %s %s: %s", request.method, request.url.path, exc.orig
         )
@@ -149,7 +140,7 @@ def database_error_handler(request: Request, exc: OperationalError) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, OperationalError) and is_unavailable(exc):
+    if isinstance(exc, OperationalError) and database_unavailable(exc):
         return database_error_handler(request, exc)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)  # type: ignore[return-value]
