@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar import post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.response import Template
 from sqlalchemy import text
 from sqlmodel import func, select
 
 from portal.app import create_app
 from portal.db import Database
 from portal.registrations.models import Registration, RegistrationDraft
+from portal.web.errors import too_many_requests
 from portal.web.front import REQUEST_ID_HEADER
 from tests._support.candidates import EMAIL, PASSWORD, logged_in
 from tests._support.web import Client
@@ -158,9 +160,25 @@ async def fill_the_disk(db: NamedDependency[Database]) -> str:
     return "saved"
 
 
+@get("/_test/trop", name="test:throttled", sync_to_thread=False)
+def throttled(request: Request) -> Template:
+    return too_many_requests(request, 90)
+
+
 @pytest.fixture
 def extra_routes() -> list[Any]:
-    return [fill_the_disk]
+    return [fill_the_disk, throttled]
+
+
+async def test_the_shared_429_is_a_page_or_an_htmx_fragment(client) -> None:  # type: ignore[no-untyped-def]
+    page = await client.get("/_test/trop")
+    fragment = await client.get("/_test/trop", headers={"HX-Request": "true"})
+    for response in (page, fragment):
+        assert response.status_code == 429 and response.headers["retry-after"] == "90"
+        text_ = unescape(response.text)
+        assert "Trop de tentatives" in text_ and "réessayez dans 2 minutes" in text_
+        assert f"Référence : {response.headers[REQUEST_ID_HEADER]}" in text_
+    assert "<html" in page.text and "<html" not in fragment.text
 
 
 async def test_a_full_disk_answers_503_and_rolls_back(client, app) -> None:  # type: ignore[no-untyped-def]
