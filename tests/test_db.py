@@ -133,3 +133,21 @@ def test_migrations_match_the_models(tmp_path) -> None:  # type: ignore[no-untyp
         )
     engine.dispose()
     assert diff == []
+
+
+async def test_the_busy_timeout_comes_from_the_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    db = Database(settings.database_url, busy_timeout_ms=1_234)
+    try:
+        async with db.engine.connect() as conn:
+            timeout = (await conn.execute(text("SELECT timeout FROM pragma_busy_timeout"))).one()
+        assert timeout[0] == 1_234
+    finally:
+        await db.dispose()
+
+
+def test_only_lock_and_full_disk_count_as_unavailable() -> None:
+    from portal.db import database_unavailable
+
+    assert database_unavailable(sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(sqlite3.OperationalError("database or disk is full"))
+    assert not database_unavailable(sqlite3.OperationalError("no such table: account"))

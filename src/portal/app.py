@@ -19,16 +19,18 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import OperationalError
 
 from portal import composition, tasks
 from portal.accounts.hooks import AccountHooks
 from portal.db import Database, utcnow
 from portal.documents.pdf import Renderer
 from portal.pages.accessibility import conformity_state
+from portal.registrations.errors import DraftTooLarge
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
-from portal.web import auth, errors, security, sessions, templating
+from portal.web import auth, errors, front, security, sessions, templating
 from portal.web.links import Links
 
 logger = logging.getLogger("portal")
@@ -47,7 +49,7 @@ def create_app(
     """The portal: its routes, its dependencies, and what ``portal.composition`` puts together
     (periodic jobs, what Accounts is told about the other domains)."""
     settings.check()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     renderer = Renderer(settings.pdf_font_dir, settings.pdf_concurrency)  # its workers: PDFs
     environment = templating.build_environment(settings)
     # The footer's "Accessibilité : … conforme", from the RGAA grid as deployed (read once).
@@ -89,7 +91,7 @@ def create_app(
     def provide_links(request: Request) -> Links:
         return Links(settings.base_url, request.app.route_reverse)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *route_handlers(),
             *(extra_route_handlers or []),
@@ -129,6 +131,7 @@ def create_app(
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
+            cookie_name=security.cookie_name("csrftoken", https=settings.is_https),
             cookie_secure=settings.cookie_secure,
             cookie_httponly=True,
             cookie_samesite="lax",
@@ -146,15 +149,25 @@ def create_app(
                 absolute=timedelta(hours=settings.session_absolute_hours),
                 secure=settings.cookie_secure,
                 clock=lambda: clock(),
+                cookie_name=security.cookie_name(sessions.COOKIE_NAME, https=settings.is_https),
             )
         ],
-        before_send=[security.add_security_headers],
+        before_send=[security.security_headers(https=settings.is_https)],
         exception_handlers={
             auth.LoginRequired: auth.login_redirect,
             HTTPException: errors.http_exception_handler,
+            OperationalError: errors.database_error_handler,
+            DraftTooLarge: errors.too_large,
             Exception: errors.internal_error_handler,
         },
         openapi_config=None,
+        # Logging is the portal's own (portal.web.logs, configured by portal.asgi).
+        logging_config=None,
+        # Forms only: a larger body is refused (413) before it is read into memory.
+        request_max_body_size=settings.request_max_body_bytes,
         lifespan=[lifespan],
         debug=settings.debug and not settings.is_production,
     )
+    # Before routing: the request id, HEAD answered as GET, paths no route can mean sent to 404.
+    app.asgi_handler = front.Front(app.asgi_handler)
+    return app

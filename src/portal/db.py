@@ -23,9 +23,23 @@ SQLITE_PRAGMAS = (
     ("journal_mode", "WAL"),
     ("synchronous", "FULL"),
     ("foreign_keys", "ON"),
-    ("busy_timeout", "10000"),
 )
+# How long a write waits for another writer's lock before SQLite says "database is locked"
+# (answered 503 with Retry-After, see portal.web.errors); PORTAL_DATABASE_BUSY_TIMEOUT_MS.
+BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "portal_write"
+
+
+# What SQLite says when it cannot take a write now: the lock held past the busy timeout, a full
+# disk. Such a request is answered 503 with Retry-After (portal.web.errors); any other
+# OperationalError is a bug.
+UNAVAILABLE_SIGNS = ("database is locked", "database or disk is full", "database table is locked")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database refused for a while (locked past the busy timeout, disk full)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(sign in text for sign in UNAVAILABLE_SIGNS)
 
 
 def utcnow() -> datetime:
@@ -34,7 +48,9 @@ def utcnow() -> datetime:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         kwargs: dict[str, object] = {"echo": echo}
@@ -42,12 +58,12 @@ class Database:
             path = make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 10}
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine, busy_timeout_ms)
         self._reader = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
@@ -79,7 +95,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -89,6 +105,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for name, value in SQLITE_PRAGMAS:
             cursor.execute(f"PRAGMA {name}={value}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

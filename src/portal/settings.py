@@ -55,6 +55,11 @@ class Settings:
     # many documents may render at once (xhtml2pdf is CPU-bound Python: more threads only wait).
     pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
     pdf_concurrency: int = 2
+    # How long a write waits for the SQLite lock before the request is answered 503.
+    database_busy_timeout_ms: int = 10_000
+    # The largest request body accepted (forms; 413 beyond): the wizard's fields hold a few
+    # hundred characters at most.
+    request_max_body_bytes: int = 65_536
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -81,6 +86,10 @@ class Settings:
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / "secret_key"
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
 
     @property
     def cookie_secure(self) -> bool:
@@ -131,6 +140,13 @@ class Settings:
             ),
             "debug": _bool(get("PORTAL_DEBUG") or "false"),
             "pdf_concurrency": _int("PORTAL_PDF_CONCURRENCY", get("PORTAL_PDF_CONCURRENCY") or "2"),
+            "database_busy_timeout_ms": _int(
+                "PORTAL_DATABASE_BUSY_TIMEOUT_MS",
+                get("PORTAL_DATABASE_BUSY_TIMEOUT_MS") or "10000",
+            ),
+            "request_max_body_bytes": _int(
+                "PORTAL_REQUEST_MAX_BODY_BYTES", get("PORTAL_REQUEST_MAX_BODY_BYTES") or "65536"
+            ),
         }
         if get("PORTAL_PDF_FONT_DIR"):
             values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
@@ -179,6 +195,10 @@ class Settings:
             )
         if self.password_hash_concurrency < 1:
             found.append("PORTAL_PASSWORD_HASH_CONCURRENCY must be at least 1.")
+        if self.database_busy_timeout_ms < 0:
+            found.append("PORTAL_DATABASE_BUSY_TIMEOUT_MS must be zero or more.")
+        if self.request_max_body_bytes < 1024:
+            found.append("PORTAL_REQUEST_MAX_BODY_BYTES must be at least 1024.")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
         if not self.templates_dir.is_dir():

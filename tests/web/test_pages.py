@@ -125,7 +125,7 @@ async def test_healthz_checks_the_database(client, settings, tmp_path) -> None: 
     async with Client(app=app) as broken_client:
         response = await broken_client.get("/healthz")
     assert response.status_code == 503
-    assert "Service indisponible" in response.text
+    assert "Service momentanément indisponible" in response.text
 
 
 async def test_static_files_are_cached_long_and_versioned(client) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ rebased after a conflict, dropped when their period closes."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,9 +17,17 @@ from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod, Qualification, Specialty
 from portal.db import Database
 from portal.registrations import reading
-from portal.registrations.errors import AlreadyRegistered, DraftAlreadySaved, RegistrationError
+from portal.registrations.errors import (
+    AlreadyRegistered,
+    DraftAlreadySaved,
+    DraftTooLarge,
+    RegistrationError,
+)
 from portal.registrations.models import Registration, RegistrationDraft
 from portal.registrations.wizard import Entry, Wizard, empty_data, load_wizard, restore
+
+# A draft's size cap, serialized (real answers take a few kilobytes).
+DRAFT_MAX_BYTES = 65_536
 
 
 def draft_data(draft: RegistrationDraft) -> dict[str, Any]:
@@ -169,7 +178,10 @@ async def write(
     *,
     base_version: int | None = None,
 ) -> None:
-    """The request's one draft write: its data (and, after a conflict, its new base version)."""
+    """The request's one draft write: its data (and, after a conflict, its new base version).
+    Data beyond the size cap is never stored (DraftTooLarge)."""
+    if len(json.dumps(data, ensure_ascii=False).encode()) > DRAFT_MAX_BYTES:
+        raise DraftTooLarge()
     values: dict[str, Any] = {"data": data, "updated_at": now}
     if base_version is not None:
         values["base_version"] = base_version

@@ -42,3 +42,13 @@ class DraftAlreadySaved(Exception):
     def __init__(self, registration_number: str) -> None:
         super().__init__(registration_number)
         self.registration_number = registration_number
+
+
+class DraftTooLarge(RegistrationError):
+    """A draft would exceed its size cap (no real answers come close: a forged form)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Les informations saisies sont trop volumineuses pour être conservées. "
+            "Vérifiez ce que vous avez saisi, puis recommencez."
+        )

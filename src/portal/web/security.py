@@ -1,9 +1,10 @@
-"""Security headers on every response: pages, fragments, errors and static files alike."""
+"""Security headers on every response: pages, fragments, errors and static files alike (HSTS
+too when the portal is served over https)."""
 
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -19,12 +20,29 @@ SECURITY_HEADERS = {
 }
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: Litestar calls it for every message, including error responses."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value
-    if not scope.get("path", "").startswith("/static/") and "cache-control" not in headers:
-        headers["cache-control"] = "no-cache"
+# A year, subdomains included: once a browser has seen the portal over https it never tries http.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+# On https the cookies take the __Host- prefix: Secure, Path=/, no Domain, set by this host only.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(name: str, *, https: bool) -> str:
+    return f"{HOST_PREFIX}{name}" if https else name
+
+
+def security_headers(*, https: bool) -> BeforeMessageSendHookHandler:
+    """The ``before_send`` hook: Litestar calls it for every message, error responses too."""
+    headers_to_set = dict(SECURITY_HEADERS)
+    if https:
+        headers_to_set["strict-transport-security"] = STRICT_TRANSPORT_SECURITY
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in headers_to_set.items():
+            headers[name] = value
+        if not scope.get("path", "").startswith("/static/") and "cache-control" not in headers:
+            headers["cache-control"] = "no-cache"
+
+    return add_security_headers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,9 +19,12 @@ from itsdangerous import BadSignature, Signer
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Column, delete, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, SQLModel, select
 
-from portal.db import Database, UTCDateTime
+from portal.db import Database, UTCDateTime, database_unavailable
+
+logger = logging.getLogger("portal.sessions")
 
 COOKIE_NAME = "portal_session"
 SCOPE_KEY = "portal_session"
@@ -35,6 +39,34 @@ class WebSession(SQLModel, table=True):
     data: str = Field(default="{}")
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+# The page when the session itself cannot be saved (the response had already been built, so the
+# error page's template cannot be used here); its words are the 503 page's.
+UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    "<title>Service momentanément indisponible - Portail Candidat</title></head><body><main>"
+    "<h1>Service momentanément indisponible</h1><p>Le service est momentanément indisponible : "
+    "votre demande n'a pas été enregistrée. Réessayez dans quelques instants.</p>"
+    '<p><a href="/">Revenir à la page d\'accueil</a></p></main></body></html>'
+).encode()
+UNAVAILABLE_RETRY_AFTER = 30
+
+
+async def _send_unavailable(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(UNAVAILABLE_PAGE)).encode()),
+                (b"retry-after", str(UNAVAILABLE_RETRY_AFTER).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": UNAVAILABLE_PAGE, "more_body": False})
 
 
 def _hash(raw_id: str) -> str:
@@ -122,6 +154,7 @@ class SessionMiddleware:
         secure: bool,
         clock: Callable[[], datetime],
         exclude_prefixes: tuple[str, ...] = ("/static/",),
+        cookie_name: str = COOKIE_NAME,
     ) -> None:
         self.app = app
         self.db = db
@@ -131,6 +164,7 @@ class SessionMiddleware:
         self.secure = secure
         self.clock = clock
         self.exclude_prefixes = exclude_prefixes
+        self.cookie_name = cookie_name  # "__Host-portal_session" on https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exclude_prefixes):
@@ -139,9 +173,32 @@ class SessionMiddleware:
         state, had_cookie = await self._load(scope)
         scope[SCOPE_KEY] = state  # type: ignore[literal-required]
 
+        replaced = False
+
         async def send_wrapper(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the response was replaced by a 503: the rest of it is dropped
             if message["type"] == "http.response.start":
-                await self._save(state)
+                if message["status"] >= 500:
+                    # The request failed (the database unavailable, a bug): nothing of it is kept.
+                    await send(message)
+                    return
+                try:
+                    await self._save(state)
+                except OperationalError as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    if not (state.dirty or state.revoked):
+                        # Only the "last seen" touch was lost: the page is still true.
+                        logger.warning("session touch skipped: %s", exc.orig)
+                        state.touch = False
+                    else:
+                        # A login, a logout, a flash could not be kept: say so, honestly.
+                        logger.warning("session not saved, answering 503: %s", exc.orig)
+                        replaced = True
+                        await _send_unavailable(send)
+                        return
                 headers = MutableScopeHeaders.from_message(message)
                 cookie = self._cookie_for(state, had_cookie)
                 if cookie is not None:
@@ -157,7 +214,7 @@ class SessionMiddleware:
             if name == b"cookie":
                 for part in value.decode("latin-1").split(";"):
                     key, _, val = part.strip().partition("=")
-                    if key == COOKIE_NAME and val:
+                    if key == self.cookie_name and val:
                         try:
                             return self.signer.unsign(val).decode()
                         except BadSignature:
@@ -188,9 +245,8 @@ class SessionMiddleware:
         state.touch = now - row.last_seen_at > TOUCH_EVERY
         return state, True
 
-    @staticmethod
-    def _has_cookie(scope: Scope) -> bool:
-        prefix = f"{COOKIE_NAME}=".encode()
+    def _has_cookie(self, scope: Scope) -> bool:
+        prefix = f"{self.cookie_name}=".encode()
         return any(name == b"cookie" and prefix in value for name, value in scope["headers"])
 
     async def _save(self, state: SessionState) -> None:
@@ -227,7 +283,7 @@ class SessionMiddleware:
         if state.raw_id is not None:
             value = self.signer.sign(state.raw_id).decode()
             return Cookie(
-                key=COOKIE_NAME,
+                key=self.cookie_name,
                 value=value,
                 path="/",
                 httponly=True,
@@ -237,7 +293,7 @@ class SessionMiddleware:
             )
         if had_cookie and state.key is None:
             return Cookie(
-                key=COOKIE_NAME,
+                key=self.cookie_name,
                 value="",
                 path="/",
                 httponly=True,

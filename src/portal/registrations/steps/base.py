@@ -48,6 +48,9 @@ class Record:
 
 # Fields a form carries that no step reads (the CSRF token, the pressed button).
 NOT_VALUES = frozenset({"_csrf_token", "action"})
+# No wizard field holds more (an address line: 38). A longer value is cut to this before it is
+# kept in a draft; the step's own check then refuses it with its French message.
+VALUE_MAX = 200
 
 
 class TabState(StrEnum):
@@ -93,9 +96,21 @@ class Step:
         return self.id in state.draft
 
     # -- its form ---------------------------------------------------------------------------
+    def reads(self, name: str) -> bool:
+        """Whether ``name`` is one of this step's fields (the others are never kept)."""
+        return bool(self.fields) and name in self.fields
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset()
+
     def parse(self, form: Form) -> dict[str, Any]:
-        """The submitted values this step reads (unknown fields are kept and later ignored)."""
-        return {name: form.get(name) for name in form if name not in NOT_VALUES}
+        """The submitted values this step reads, each bounded; unknown fields are dropped."""
+        return {
+            name: bounded(form.get(name))
+            for name in form
+            if name not in NOT_VALUES and self.reads(name)
+        }
 
     def defaults(self, context: StepContext) -> dict[str, Any]:
         """What an untouched form shows."""
@@ -125,6 +140,15 @@ class Step:
         """This step's clean values from a saved registration (None: nothing saved)."""
         found = saved.answers.get(self.id)
         return dict(found) if found is not None else None
+
+
+def bounded(value: Any) -> Any:
+    """A submitted value cut to VALUE_MAX characters (lists item by item)."""
+    if isinstance(value, str):
+        return value[:VALUE_MAX]
+    if isinstance(value, list):
+        return [bounded(item) for item in value[:VALUE_MAX]]
+    return value
 
 
 @dataclass(frozen=True)

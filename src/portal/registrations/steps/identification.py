@@ -67,7 +67,17 @@ def validate(values: Values, choices: Choices) -> Result:
     return Result(clean, errors)
 
 
+FIELDS = frozenset(
+    {"address_country", "address1", "address2", "address3", "address4", "postal_code"}
+    | {"locality", "nationality", "phone"}
+)
+
+
 class IdentificationStep(Step):
+    @property
+    def fields(self) -> frozenset[str]:
+        return FIELDS
+
     def defaults(self, context: StepContext) -> dict[str, Any]:
         born_french = context.account.birth_country_code == FRANCE
         return {"address_country": FRANCE, "nationality": FRANCE if born_french else ""}

@@ -7,7 +7,7 @@ from typing import Any
 
 from portal.forms import Result, Values, clean_text
 from portal.registrations.choices import PaperChoice, group_key
-from portal.registrations.steps.base import Form, Record, Step, StepContext
+from portal.registrations.steps.base import Form, Record, Step, StepContext, bounded
 
 OPTIONAL = "optional"  # the checkboxes' field (sent once per ticked box)
 MANDATORY = "mandatory"
@@ -45,11 +45,14 @@ def picked(clean: Mapping[str, Any] | None) -> set[str]:
 
 
 class PapersStep(Step):
+    def reads(self, name: str) -> bool:
+        return name == OPTIONAL or name.startswith("choice_")
+
     def parse(self, form: Form) -> dict[str, Any]:
         values = super().parse(form)
         getall = getattr(form, "getall", None)
         if getall is not None:
-            values[OPTIONAL] = getall(OPTIONAL) if OPTIONAL in form else []
+            values[OPTIONAL] = bounded(getall(OPTIONAL)) if OPTIONAL in form else []
         else:
             found = form.get(OPTIONAL) or []
             values[OPTIONAL] = [found] if isinstance(found, str) else list(found)

@@ -28,6 +28,10 @@ def validate(values: Values, choices: Choices, label: str) -> Result:
 
 
 class QualificationStep(Step):
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset({"qualification", "period"})
+
     def defaults(self, context: StepContext) -> dict[str, Any]:
         return {
             "qualification": str(context.period.qualification.id),

@@ -71,7 +71,17 @@ def validate(values: Values, choices: Choices) -> Result:
     return Result(clean, errors)
 
 
+FIELDS = frozenset(
+    {"corps", "status", "position", "work_country", "work_department", "work_locality"}
+    | {ESTABLISHMENT, "establishment_query"}
+)
+
+
 class SituationStep(Step):
+    @property
+    def fields(self) -> frozenset[str]:
+        return FIELDS
+
     def defaults(self, context: StepContext) -> dict[str, Any]:
         return {"work_country": FRANCE}
 
