@@ -54,6 +54,13 @@ class Settings:
     # many documents may render at once (xhtml2pdf is CPU-bound Python: more threads only wait).
     pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
     pdf_concurrency: int = 2
+    # Limits per client address on sign-up, forgotten password, new activation link and email
+    # change: a token bucket per action and address, shaped against bursts rather than volume.
+    # A bucket holds ``rate_limit_burst`` requests and gains one every ``rate_limit_refill_seconds``:
+    # 10 at once, then one per 15 s (up to 70 in a quarter of an hour, a whole class signing up
+    # from its school one after another), while a flood of 40 in 2 s gets 10 through.
+    rate_limit_burst: int = 10
+    rate_limit_refill_seconds: int = 15
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -130,6 +137,12 @@ class Settings:
             ),
             "debug": _bool(get("PORTAL_DEBUG") or "false"),
             "pdf_concurrency": _int("PORTAL_PDF_CONCURRENCY", get("PORTAL_PDF_CONCURRENCY") or "2"),
+            "rate_limit_burst": _int(
+                "PORTAL_RATE_LIMIT_BURST", get("PORTAL_RATE_LIMIT_BURST") or "10"
+            ),
+            "rate_limit_refill_seconds": _int(
+                "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"
+            ),
         }
         if get("PORTAL_PDF_FONT_DIR"):
             values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
@@ -178,6 +191,10 @@ class Settings:
             )
         if self.password_hash_concurrency < 1:
             found.append("PORTAL_PASSWORD_HASH_CONCURRENCY must be at least 1.")
+        if self.rate_limit_burst < 1 or self.rate_limit_refill_seconds < 1:
+            found.append(
+                "PORTAL_RATE_LIMIT_BURST and PORTAL_RATE_LIMIT_REFILL_SECONDS must be at least 1."
+            )
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
         if not self.templates_dir.is_dir():

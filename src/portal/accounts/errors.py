@@ -48,3 +48,14 @@ class AccountNotActive(AccountError):
             "Votre compte n'est pas encore activé : cliquez sur le lien contenu dans le mail "
             "reçu à la création du compte, ou demandez un nouveau lien."
         )
+
+
+class RateLimited(AccountError):
+    """Too many requests of one kind from one client address (a burst): nothing was done."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(
+            "Trop de demandes ont été faites depuis votre connexion internet. "
+            f"Réessayez dans {throttling.minutes_label(wait)} : rien n'a été modifié."
+        )
+        self.wait = wait
