@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from portal.accounts import throttling
+from portal.accounts import passwords, throttling
 from portal.accounts.models import LoginThrottle
 from portal.web.sessions import COOKIE_NAME, WebSession
 from tests._support.web import BASE_URL
@@ -131,3 +131,18 @@ async def test_a_right_password_gives_its_reservation_back(wire, db, candidate, 
     assert verified() == PER_ADDRESS + 5
     assert await failures(db, throttling.address_key(ADDRESS)) == 0
     assert await failures(db, throttling.login_key(EMAIL)) == 0
+
+
+async def test_a_login_does_not_queue_behind_new_password_hashes(wire, candidate, settings) -> None:  # type: ignore[no-untyped-def]
+    """Verifying has a lane of its own: with every slot for hashing new passwords taken (a
+    sign-up flood), a login still goes through."""
+    post = await poster(wire)
+    slots = passwords._semaphore(settings, passwords.HASH)
+    for _ in range(settings.password_hash_concurrency):
+        await slots.acquire()
+    try:
+        response = await asyncio.wait_for(post(EMAIL, PASSWORD), timeout=30)
+    finally:
+        for _ in range(settings.password_hash_concurrency):
+            slots.release()
+    assert response.status_code == 303
