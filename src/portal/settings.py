@@ -60,6 +60,13 @@ class Settings:
     # The largest request body accepted (forms; 413 beyond): the wizard's fields hold a few
     # hundred characters at most.
     request_max_body_bytes: int = 65_536
+    # Limits per client address on sign-up, forgotten password, new activation link and email
+    # change: a token bucket per action and address, shaped against bursts rather than volume.
+    # A bucket holds ``rate_limit_burst`` requests and gains one every ``rate_limit_refill_seconds``:
+    # 10 at once, then one per 15 s (up to 70 in a quarter of an hour, a whole class signing up
+    # from its school one after another), while a flood of 40 in 2 s gets 10 through.
+    rate_limit_burst: int = 10
+    rate_limit_refill_seconds: int = 15
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -147,6 +154,12 @@ class Settings:
             "request_max_body_bytes": _int(
                 "PORTAL_REQUEST_MAX_BODY_BYTES", get("PORTAL_REQUEST_MAX_BODY_BYTES") or "65536"
             ),
+            "rate_limit_burst": _int(
+                "PORTAL_RATE_LIMIT_BURST", get("PORTAL_RATE_LIMIT_BURST") or "10"
+            ),
+            "rate_limit_refill_seconds": _int(
+                "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"
+            ),
         }
         if get("PORTAL_PDF_FONT_DIR"):
             values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
@@ -199,6 +212,10 @@ class Settings:
             found.append("PORTAL_DATABASE_BUSY_TIMEOUT_MS must be zero or more.")
         if self.request_max_body_bytes < 1024:
             found.append("PORTAL_REQUEST_MAX_BODY_BYTES must be at least 1024.")
+        if self.rate_limit_burst < 1 or self.rate_limit_refill_seconds < 1:
+            found.append(
+                "PORTAL_RATE_LIMIT_BURST and PORTAL_RATE_LIMIT_REFILL_SECONDS must be at least 1."
+            )
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
         if not self.templates_dir.is_dir():

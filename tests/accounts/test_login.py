@@ -80,10 +80,12 @@ async def test_throttling_grows_then_pauses_and_says_when(client, app, db, clock
         assert "Réessayez" not in response.text
     fifth = await log_in(client, password="Mauvais.Mot2passe")
     assert "Par sécurité, réessayez dans 1 minute." in fifth.text
-    # while the delay runs, even the right password is not checked
+    # while the delay runs, even the right password is not checked: 429, a French page, when
     blocked = await log_in(client)
-    assert blocked.status_code == 200
-    assert "Trop de tentatives de connexion ont échoué. Réessayez dans 1 minute" in blocked.text
+    assert blocked.status_code == 429
+    assert blocked.headers["retry-after"] == "60"
+    assert "Trop de tentatives" in blocked.text
+    assert COOKIE_NAME not in blocked.cookies
     waits = []
     for _ in range(5, throttling.MAX_FAILURES):
         clock.advance(minutes=31)
@@ -91,7 +93,7 @@ async def test_throttling_grows_then_pauses_and_says_when(client, app, db, clock
         waits.append(re.search(r"réessayez dans (\d+) minute", response.text).group(1))  # type: ignore[union-attr]
     assert waits == ["2", "4", "8", "16", "30"]  # growing, then the pause at the 10th failure
     clock.advance(minutes=29)
-    assert "Réessayez dans 1 minute" in (await log_in(client)).text
+    assert (await log_in(client)).headers["retry-after"] == "60"
     clock.advance(minutes=1, seconds=1)
     assert (await log_in(client)).status_code == 303  # success clears the counter
     async with db.read() as session:
@@ -111,7 +113,7 @@ async def test_the_client_address_is_throttled_across_emails(client, settings) -
         )
     assert "réessayez dans 1 minute" in response.text
     other = await log_in(client, email="encore@ac-rennes.fr", password="Mauvais.Mot2passe")
-    assert "Trop de tentatives de connexion ont échoué" in other.text
+    assert other.status_code == 429 and other.headers["retry-after"] == "60"
 
 
 def test_delays_follow_the_policy() -> None:

@@ -5,11 +5,13 @@ account."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from portal.accounts import service
@@ -19,6 +21,13 @@ from portal.composition import JOBS
 from portal.mail.models import OutboxMail
 from tests.accounts.conftest import EMAIL, log_in, mail_link, sign_up, sign_up_and_activate
 from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture
+def settings(settings):  # type: ignore[no-untyped-def]
+    """A dozen sign-ups at one instant from the one test client are not the flood the limits per
+    address cut (tests/accounts/test_rate_limits.py): room for them here."""
+    return dataclasses.replace(settings, rate_limit_burst=20)
 
 
 async def count(db, model) -> int:  # type: ignore[no-untyped-def]

@@ -84,3 +84,14 @@ class AccountNotActive(AccountError):
                     "ne fonctionnent plus."
                 )
         super().__init__(message)
+
+
+class RateLimited(AccountError):
+    """Too many requests of one kind from one client address (a burst): nothing was done."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(
+            "Trop de demandes ont été faites depuis votre connexion internet. "
+            f"Réessayez dans {throttling.minutes_label(wait)} : rien n'a été modifié."
+        )
+        self.wait = wait

@@ -1,4 +1,10 @@
-"""Login (guide §3): one answer for an unknown email and a wrong password, and throttling."""
+"""Login (guide §3): one answer for an unknown email and a wrong password, and throttling.
+
+The attempt is reserved before the password is verified (``throttling.reserve``): a burst of
+concurrent requests for one account, or from one address, gets at most the allowed number of
+password verifications, and every other request is refused (LoginThrottled, a 429) without any
+hash work, the right password included.
+"""
 
 from __future__ import annotations
 
@@ -27,21 +33,20 @@ async def authenticate(
     is checked), and both count against the same throttling counters.
     """
     email = normalise_email(email)
-    keys = [throttling.login_key(email), throttling.address_key(address)]
-    async with db.read() as session:
-        wait = await throttling.locked_for(session, keys, now)
-        account = await by_email(session, email)
-    if wait:
+    login_key, address_key = throttling.login_key(email), throttling.address_key(address)
+    reservation = await throttling.reserve(db, [login_key, address_key], now)
+    if reservation.refused:
         security.warning("login refused while throttled (address=%s)", address)
-        raise LoginThrottled(wait)
+        raise LoginThrottled(reservation.refused)
+    async with db.read() as session:
+        account = await by_email(session, email)
     if account is None:
         await passwords.dummy_verify(password, settings)
         ok = False
     else:
         ok = await passwords.verify_password(account.password_hash, password, settings)
-    if not ok:
-        async with db.write() as session:
-            wait = await throttling.record_failure(session, keys, now)
+    if not ok:  # the failure is counted already: the reservation was one
+        wait = reservation.wait_if_wrong
         security.warning(
             "login failure (account=%s address=%s)", account.id if account else "unknown", address
         )
@@ -52,15 +57,18 @@ async def authenticate(
                 address,
             )
         raise LoginFailed(wait)
-    if not account.is_active:  # type: ignore[union-attr]
-        security.info("login refused: account not activated (account=%s)", account.id)  # type: ignore[union-attr]
-        raise AccountNotActive(account, now)
     assert account is not None
+    if not account.is_active:
+        async with db.write() as session:  # a right password is not a failure
+            await throttling.give_back(session, login_key, address_key)
+        security.info("login refused: account not activated (account=%s)", account.id)
+        raise AccountNotActive(account, now)
     new_hash = None
     if passwords.needs_rehash(account.password_hash, settings):
         new_hash = await passwords.hash_password(password, settings)
     async with db.write() as session:
-        await throttling.clear(session, keys[0])
+        await throttling.clear(session, login_key)
+        await throttling.give_back(session, address_key)
         if new_hash:
             await session.exec(
                 update(Account)

@@ -70,3 +70,18 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = Field(default=0)
     last_failure_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class RateLimit(SQLModel, table=True):
+    """A token bucket of one action from one client address (sign-up, forgotten password, new
+    activation link, email change), kept in the database so that every worker shares it.
+
+    ``key`` is ``"<action>:<address>"``; ``tokens`` is what was left at ``updated_at``; the bucket
+    refills with time up to the configured burst (see ``throttling.take``).
+    """
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(primary_key=True, max_length=120)
+    tokens: float
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

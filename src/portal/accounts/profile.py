@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import passwords, throttling, tokens
-from portal.accounts.errors import AccountError, LinkInvalid
+from portal.accounts.errors import AccountError, LinkInvalid, LoginThrottled, RateLimited
 from portal.accounts.forms import Identity, normalise_email
 from portal.accounts.hooks import AccountHooks
 from portal.accounts.models import Account
@@ -72,6 +72,11 @@ async def update_account(
     email = normalise_email(email)
     changes = Changes()
     email_changes = email != account.email
+    if email_changes:
+        wait = await throttling.take(db, settings, throttling.EMAIL_CHANGE, address, now)
+        if wait:
+            security.warning("email change refused: too many (address=%s)", address)
+            raise RateLimited(wait)
     if email_changes or new_password:
         await _check_current_password(db, settings, now, account, current_password, address)
     new_hash = await passwords.hash_password(new_password, settings) if new_password else None
@@ -121,18 +126,14 @@ async def _check_current_password(
             field="current_password",
         )
     keys = [throttling.login_key(account.email), throttling.address_key(address)]
-    async with db.read() as session:
-        wait = await throttling.locked_for(session, keys, now)
-    if wait:
-        raise AccountError(
-            f"Trop de tentatives ont échoué. Réessayez dans {throttling.minutes_label(wait)}.",
-            field="current_password",
-        )
+    reservation = await throttling.reserve(db, keys, now)  # before the hash work, as at login
+    if reservation.refused:
+        raise LoginThrottled(reservation.refused)
     if not await passwords.verify_password(account.password_hash, password, settings):
-        async with db.write() as session:
-            await throttling.record_failure(session, keys, now)
         security.warning("wrong current password (account=%s address=%s)", account.id, address)
         raise AccountError("Le mot de passe actuel n'est pas correct.", field="current_password")
+    async with db.write() as session:
+        await throttling.give_back(session, *keys)
 
 
 async def _ask_email_change(
@@ -146,16 +147,17 @@ async def _ask_email_change(
     account.pending_email = new_email
     other = await by_email(session, new_email)
     if other is not None:
-        # Do not tell the requester; tell the address's owner someone tried to use it.
-        await enqueue(
-            session,
-            settings,
-            now,
-            kind="email_taken",
-            to=other.email,
-            account_id=other.id,
-            reset_link=links.absolute("accounts:forgot"),
-        )
+        # Do not tell the requester; tell the address's owner someone tried to use it (once an hour).
+        if not await throttling.notice_sent_recently(session, other.email, "email_taken", now):
+            await enqueue(
+                session,
+                settings,
+                now,
+                kind="email_taken",
+                to=other.email,
+                account_id=other.id,
+                reset_link=links.absolute("accounts:forgot"),
+            )
     else:
         token = tokens.make(
             settings.secret_key,
@@ -174,6 +176,8 @@ async def _ask_email_change(
             account_id=account.id,
             link=links.absolute("accounts:confirm_email", token=token),
         )
+    if await throttling.notice_sent_recently(session, account.email, "email_change_notice", now):
+        return
     await enqueue(
         session,
         settings,

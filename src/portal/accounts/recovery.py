@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 
 from portal.accounts import passwords, throttling, tokens
-from portal.accounts.errors import LinkInvalid
+from portal.accounts.errors import LinkInvalid, RateLimited
 from portal.accounts.forms import normalise_email
 from portal.accounts.models import Account
 from portal.accounts.records import by_email, get_account, sent_recently
@@ -36,7 +36,12 @@ async def request_reset(
     *,
     address: str = "",
 ) -> None:
-    """Mail a reset link (1 h, single use) if the email has an account; says nothing either way."""
+    """Mail a reset link (1 h, single use) if the email has an account; says nothing either way.
+    A burst from one address is refused (RateLimited)."""
+    wait = await throttling.take(db, settings, throttling.RESET, address, now)
+    if wait:
+        security.warning("password reset refused: too many (address=%s)", address)
+        raise RateLimited(wait)
     email = normalise_email(email)
     async with db.write() as session:
         account = await by_email(session, email)

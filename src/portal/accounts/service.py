@@ -15,6 +15,7 @@ from portal.accounts.errors import (
     LinkInvalid,
     LoginFailed,
     LoginThrottled,
+    RateLimited,
 )
 from portal.accounts.export import export_data
 from portal.accounts.login import authenticate
@@ -47,6 +48,7 @@ __all__ = [
     "LinkInvalid",
     "LoginFailed",
     "LoginThrottled",
+    "RateLimited",
     "activate",
     "authenticate",
     "by_email",

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import passwords, throttling, tokens
-from portal.accounts.errors import LinkInvalid
+from portal.accounts.errors import LinkInvalid, RateLimited
 from portal.accounts.forms import Identity, normalise_email
 from portal.accounts.hooks import AccountHooks
 from portal.accounts.models import Account
@@ -61,8 +61,13 @@ async def sign_up(
 
     With an email that already has an account, nothing is created and its owner gets a mail
     saying someone tried: the visitor sees the same "MERCI" page either way. The password is
-    hashed in both cases, so the answer takes the same time.
+    hashed in both cases, so the answer takes the same time. A burst from one address is refused
+    (RateLimited) before any hash starts; the owner's notice goes at most once an hour.
     """
+    wait = await throttling.take(db, settings, throttling.SIGNUP, address, now)
+    if wait:
+        security.warning("signup refused: too many from this address (address=%s)", address)
+        raise RateLimited(wait)
     email = normalise_email(email)
     password_hash = await passwords.hash_password(password, settings)
     async with db.write() as session:
@@ -75,6 +80,11 @@ async def sign_up(
             await erase(session, [existing], hooks)  # expired: the person starts again (guide §3)
             existing = None
         if existing is not None:
+            if await throttling.notice_sent_recently(
+                session, existing.email, "signup_attempt", now
+            ):
+                security.info("signup refused: email in use, owner told already this hour")
+                return email
             await enqueue(
                 session,
                 settings,
@@ -174,6 +184,10 @@ async def resend_activation(
     At most ``RESEND_LIMIT`` activation mails per account and hour, so nobody can flood a
     mailbox through this form (the limits per source address are the throttle's).
     """
+    wait = await throttling.take(db, settings, throttling.RESEND, address, now)
+    if wait:
+        security.warning("activation resend refused: too many (address=%s)", address)
+        raise RateLimited(wait)
     email = normalise_email(email)
     async with db.write() as session:
         account = await by_email(session, email)

@@ -5,6 +5,7 @@ page shows the request's reference, which is on the request's log lines too."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -124,6 +125,11 @@ def too_large(request: Request, exc: Exception) -> Response:
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        # A throttle's own French words (its ``detail``), else the shared ones.
+        own = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+        retry = (exc.headers or {}).get("Retry-After", str(UNAVAILABLE_RETRY_AFTER))
+        return too_many_requests(request, int(retry), own)  # type: ignore[return-value]
     headers = dict(exc.headers or {})
     if exc.status_code in (HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE):
         headers.setdefault("Retry-After", str(UNAVAILABLE_RETRY_AFTER))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import timedelta
+from typing import Any, NoReturn
 
 from litestar import Request
+from litestar.exceptions import TooManyRequestsException
 from litestar.response import Template
 
 from portal.accounts import throttling
@@ -24,6 +26,15 @@ def client_address(request: Request, settings: Settings) -> str:
     peer = request.client.host if request.client else None
     return throttling.client_address(
         peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies
+    )
+
+
+def too_many_requests(wait: timedelta, message: str) -> NoReturn:
+    """The one way an account page answers a throttled request: 429 with ``Retry-After``,
+    rendered by the app's HTTPException handler as the shared French error page (or its htmx
+    fragment). ``message`` says what to do and when; nothing was changed, no hash was started."""
+    raise TooManyRequestsException(
+        detail=message, headers={"Retry-After": str(throttling.retry_after(wait))}
     )
 
 

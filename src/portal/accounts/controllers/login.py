@@ -11,7 +11,13 @@ from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.accounts import service
-from portal.accounts.controllers.common import client_address, kept, logged_in, safe_next
+from portal.accounts.controllers.common import (
+    client_address,
+    kept,
+    logged_in,
+    safe_next,
+    too_many_requests,
+)
 from portal.db import Database
 from portal.settings import Settings
 from portal.web.htmx import render, see_other
@@ -64,6 +70,8 @@ class LoginController(Controller):
                 data["password"],
                 address=client_address(request, settings),
             )
+        except service.LoginThrottled as exc:
+            too_many_requests(exc.wait, exc.message)
         except service.AccountNotActive as exc:
             return _login_page(
                 request, values, {"email": exc.message}, next_path=target, inactive=True

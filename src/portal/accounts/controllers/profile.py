@@ -23,6 +23,7 @@ from portal.accounts.controllers.common import (
     kept,
     link_invalid,
     logged_in,
+    too_many_requests,
 )
 from portal.accounts.fields import FormContext
 from portal.accounts.hooks import AccountHooks
@@ -141,6 +142,8 @@ class ProfileController(Controller):
                 keep_session=get_session(request).key,
                 address=client_address(request, settings),
             )
+        except (service.LoginThrottled, service.RateLimited) as exc:
+            too_many_requests(exc.wait, exc.message)
         except service.AccountError as exc:
             return await page.render(account, values, {exc.field or "email": exc.message})
         return see_other(

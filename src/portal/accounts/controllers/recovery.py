@@ -10,7 +10,13 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
 from portal.accounts import forms, service
-from portal.accounts.controllers.common import client_address, email_page, kept, link_invalid
+from portal.accounts.controllers.common import (
+    client_address,
+    email_page,
+    kept,
+    link_invalid,
+    too_many_requests,
+)
 from portal.accounts.fields import FormContext
 from portal.accounts.password_policy import password_rule
 from portal.db import Database
@@ -42,9 +48,12 @@ class RecoveryController(Controller):
             return email_page(
                 request, "accounts/forgot.html.j2", kept(data), {"email": problem}, sent=False
             )
-        await service.request_reset(
-            db, settings, links, now, data["email"], address=client_address(request, settings)
-        )
+        try:
+            await service.request_reset(
+                db, settings, links, now, data["email"], address=client_address(request, settings)
+            )
+        except service.RateLimited as exc:
+            too_many_requests(exc.wait, exc.message)
         return email_page(request, "accounts/forgot.html.j2", kept(data), {}, sent=True)
 
     @get("/mot-de-passe/reinitialiser/{token:str}", name="accounts:reset")

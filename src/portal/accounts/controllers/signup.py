@@ -23,6 +23,7 @@ from portal.accounts.controllers.common import (
     kept,
     link_invalid,
     logged_in,
+    too_many_requests,
 )
 from portal.accounts.fields import FormContext
 from portal.accounts.hooks import AccountHooks
@@ -65,17 +66,20 @@ class SignupController(Controller):
         errors = forms.validate(fields.signup_fields(settings), data, ctx)
         if errors:
             return _signup_page(request, links, ctx, kept(data), errors)
-        email = await service.sign_up(
-            db,
-            settings,
-            links,
-            account_hooks,
-            now,
-            forms.identity_from(data),
-            data["email"],
-            data["password"],
-            address=client_address(request, settings),
-        )
+        try:
+            email = await service.sign_up(
+                db,
+                settings,
+                links,
+                account_hooks,
+                now,
+                forms.identity_from(data),
+                data["email"],
+                data["password"],
+                address=client_address(request, settings),
+            )
+        except service.RateLimited as exc:
+            too_many_requests(exc.wait, exc.message)
         get_session(request)["signup_email"] = email
         return see_other(request, links.path("accounts:thanks"))
 
@@ -170,9 +174,12 @@ class SignupController(Controller):
             return email_page(
                 request, "accounts/resend.html.j2", kept(data), {"email": problem}, sent=False
             )
-        await service.resend_activation(
-            db, settings, links, now, data["email"], address=client_address(request, settings)
-        )
+        try:
+            await service.resend_activation(
+                db, settings, links, now, data["email"], address=client_address(request, settings)
+            )
+        except service.RateLimited as exc:
+            too_many_requests(exc.wait, exc.message)
         return email_page(request, "accounts/resend.html.j2", kept(data), {}, sent=True)
 
 
