@@ -139,7 +139,9 @@ def test_registration_pages_by_links_without_javascript(page_nojs: Page, live_se
         page.get_by_role("heading", level=2, name="Récapitulatif (consultation)")
     ).to_be_visible()
     expect(page.locator(".summary")).to_contain_text("Rue de Brest")
-    page.get_by_role("link", name="Visualiser/imprimer").click()
+    pdf = page.get_by_role("link", name="Visualiser/imprimer (PDF)")
+    assert pdf.get_attribute("href").endswith("/pdf")  # type: ignore[union-attr]
+    page.get_by_role("link", name="version accessible du document (page web)").click()
     expect(page.get_by_role("heading", level=1, name="Confirmation d'inscription")).to_be_visible()
     page.go_back()
     page.get_by_role("link", name="Se désinscrire").click()
