@@ -80,3 +80,11 @@ def test_alembic_command_line_upgrade_head(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     tables = {r[0] for r in sqlite3.connect(database).execute("SELECT name FROM sqlite_master")}
     assert {"web_session", "account", "opening_period", "registration", "counter"} <= tables
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    result = portal(tmp_path, "serve", "--port", "1", "--workers", "2")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--workers 2 demande PostgreSQL" in result.stderr
+    assert "--workers 1" in result.stderr
+    assert not (tmp_path / "portal.sqlite3").exists()  # refused before touching the database

@@ -110,6 +110,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problems:
         print("Le portail ne peut pas démarrer :", *problems, sep="\n  - ", file=sys.stderr)
         return 1
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        # One SQLite file cannot be shared by several worker processes (one writer at a time, and
+        # the periodic jobs would run once per worker).
+        print(
+            f"--workers {args.workers} demande PostgreSQL : avec SQLite, le portail tourne avec"
+            " un seul worker. Lancez `portal serve --workers 1`, ou passez à PostgreSQL"
+            " (PORTAL_DATABASE_URL=postgresql+asyncpg://…).",
+            file=sys.stderr,
+        )
+        return 2
     upgrade(settings.database_url)
     _load(demo=False)  # reference data is part of the schema's meaning
     uvicorn.run(
