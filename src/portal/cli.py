@@ -52,6 +52,29 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from portal.dbcopy import CopyError, copy_database
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    try:
+        if not args.to.startswith("postgresql+asyncpg://"):
+            raise CopyError("La cible doit être une base PostgreSQL (postgresql+asyncpg://…).")
+        upgrade(args.to)
+        report = asyncio.run(copy_database(settings.database_url, args.to))
+    except CopyError as exc:
+        print(f"Copie impossible : {exc}", file=sys.stderr)
+        return 1
+    print("Copie terminée, en une seule transaction ; lignes copiées (vérifiées) :")
+    for table, count in report.rows.items():
+        print(f"  {table}: {count}")
+    print("Séquences placées après le plus grand identifiant :")
+    for table, next_id in report.sequences.items():
+        print(f"  {table}: prochain id {next_id}")
+    print("Pour servir depuis PostgreSQL : PORTAL_DATABASE_URL=<la cible> portal serve")
+    return 0
+
+
 def _load(demo: bool) -> dict[str, object]:
     from portal import fixtures
     from portal.db import Database, utcnow
@@ -148,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    copy = db_commands.add_parser(
+        "copy", help="copy every table of this SQLite database to an empty PostgreSQL database"
+    )
+    copy.add_argument("--to", required=True, metavar="postgresql+asyncpg://…")
+    copy.set_defaults(func=cmd_db_copy)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

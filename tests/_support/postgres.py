@@ -60,7 +60,10 @@ class Cluster:
         if bin_dir is None:
             raise RuntimeError("PostgreSQL is not installed: run `python tests/prepare.py`")
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+        # In memory when the machine has a tmpfs: every test creates and drops a database.
+        shm = Path("/dev/shm")
+        memory = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+        self.root = Path(tempfile.mkdtemp(prefix="portal-pg-", dir=memory))
         self.data = self.root / "data"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
@@ -74,6 +77,8 @@ class Cluster:
                 f"-k {self.root}",
                 "-c listen_addresses=127.0.0.1",
                 "-c fsync=off",
+                "-c wal_level=minimal",
+                "-c max_wal_senders=0",
                 "-c synchronous_commit=off",
                 "-c full_page_writes=off",
                 "-c max_connections=300",
