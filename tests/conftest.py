@@ -128,6 +128,8 @@ def clock() -> Clock:
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[Admin]:
     """A throw-away PostgreSQL cluster for the session (started on first use) and its admin."""
+    if "postgresql" not in dialects():
+        pytest.skip("PostgreSQL is not installed, or not chosen (--database)")
     cluster = Cluster()
     try:
         admin = Admin(cluster)

@@ -13,6 +13,7 @@ from portal.db import Database, UTCDateTime
 from portal.migrate import upgrade
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 async def test_pragmas_hold_on_every_pooled_connection(db: Database) -> None:
     seen: list[tuple[str, int, int, int]] = []
 
@@ -55,8 +56,12 @@ async def test_write_transactions_begin_immediate(db: Database) -> None:
             await session.exec(text("SELECT 2"))
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-    assert statements[0] == "BEGIN IMMEDIATE"
-    assert "BEGIN" in statements[2:] and "BEGIN IMMEDIATE" not in statements[2:]
+    if db.is_sqlite:
+        assert statements[0] == "BEGIN IMMEDIATE"
+        assert "BEGIN" in statements[2:] and "BEGIN IMMEDIATE" not in statements[2:]
+    else:  # PostgreSQL: the write transaction takes the advisory write lock first, reads do not
+        assert "pg_advisory_xact_lock" in statements[0]
+        assert not any("pg_advisory" in statement for statement in statements[1:])
 
 
 async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) -> None:
@@ -113,6 +118,30 @@ def test_alembic_upgrade_head_from_empty_database(tmp_path) -> None:  # type: ig
         for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")
     }
     assert {"alembic_version", "web_session"} <= tables
+
+
+async def test_migrations_match_the_models_on_postgresql(postgres_templates) -> None:  # type: ignore[no-untyped-def]
+    """The same on PostgreSQL: types, partial indexes and constraints come out as the models say."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from portal.models import load_all_models, metadata
+    from tests._support.databases import Content
+
+    load_all_models()
+    name, url = postgres_templates.create(Content.EMPTY, datetime.now(UTC))
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                )
+            )
+    finally:
+        await db.dispose()
+        postgres_templates.admin.drop(name)
+    assert diff == []
 
 
 def test_migrations_match_the_models(tmp_path) -> None:  # type: ignore[no-untyped-def]

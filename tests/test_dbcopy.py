@@ -18,17 +18,14 @@ from portal.app import create_app
 from portal.db import Database
 from portal.dbcopy import tables
 from portal.registrations.models import Registration
-from tests._support import postgres
 from tests._support.candidates import log_in, make_account
 from tests._support.databases import test_settings as settings_on
 from tests._support.postgres import Admin
 from tests._support.web import BASE_URL, Client
 from tests.documents.test_service import register_in_db
 
-pytestmark = [
-    pytest.mark.sqlite_only("the source of the copy is a SQLite database"),
-    pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed"),
-]
+# The source is SQLite; the target, the session's PostgreSQL (skipped without it).
+pytestmark = pytest.mark.sqlite_only("the source of the copy is a SQLite database")
 
 
 def copy(settings, target: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
