@@ -86,6 +86,30 @@ async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) 
         assert (await session.exec(text("SELECT value FROM probe_counter"))).scalar_one() == 40
 
 
+async def test_two_workers_never_lose_an_increment(settings) -> None:  # type: ignore[no-untyped-def]
+    """Two Database objects, as two worker processes have: their read-then-write transactions
+    still run one at a time (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL), so no
+    increment is lost (under PostgreSQL's READ COMMITTED alone, some would be)."""
+    workers = [Database(settings.database_url) for _ in range(2)]
+    try:
+        async with workers[0].write() as session:
+            await session.exec(text("CREATE TABLE probe (id INTEGER PRIMARY KEY, value INTEGER)"))
+            await session.exec(text("INSERT INTO probe VALUES (1, 0)"))
+
+        async def increment(db: Database) -> None:
+            async with db.write() as session:
+                value = (await session.exec(text("SELECT value FROM probe"))).scalar_one()
+                await asyncio.sleep(0.001)  # let the other worker try to interleave
+                await session.exec(text("UPDATE probe SET value = :v"), params={"v": value + 1})
+
+        await asyncio.gather(*(increment(workers[i % 2]) for i in range(40)))
+        async with workers[1].read() as session:
+            assert (await session.exec(text("SELECT value FROM probe"))).scalar_one() == 40
+    finally:
+        for db in workers:
+            await db.dispose()
+
+
 async def test_write_rolls_back_on_error(db: Database) -> None:
     async with db.write() as session:
         await session.exec(text("CREATE TABLE t (x INTEGER)"))
