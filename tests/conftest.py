@@ -215,7 +215,7 @@ async def app(
     if not application.state.db.is_sqlite:
         # The test client runs the app on an event loop of its own, and the test uses the same
         # Database on its loop: asyncpg connections cannot travel between them.
-        application.state.db.unpooled()
+        await application.state.db.unpooled()
     yield application
     await application.state.db.dispose()
 

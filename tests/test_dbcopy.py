@@ -68,7 +68,7 @@ async def test_copy_moves_everything_and_the_candidate_finds_it_on_postgresql(
         target_settings = settings_on(tmp_path / "pg-var", target_url)
         moved = create_app(target_settings, clock=clock, run_background_tasks=False)
         db = moved.state.db
-        db.unpooled()
+        await db.unpooled()
         try:
             assert await counts(db) == source
             async with db.read() as session:

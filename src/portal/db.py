@@ -52,11 +52,11 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self._build(create_async_engine(url, **kwargs))
 
-    def unpooled(self) -> None:
+    async def unpooled(self) -> None:
         """Open a new connection for each session from now on. For callers that use one Database
         from several event loops (a test and the app under a test client, each on its own):
         asyncpg connections belong to the loop that opened them, so none may be pooled."""
-        self.engine.sync_engine.dispose()
+        await self.engine.dispose()
         kwargs: dict[str, object] = {"poolclass": NullPool}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 10}

@@ -32,6 +32,7 @@ from tests._support.mail import free_port
 T = TypeVar("T")
 RUN_AS = "nobody"
 SUPERUSER = "postgres"
+OWNER = "owner.pid"  # the pid of the test session that started the cluster
 
 
 def binaries() -> Path | None:
@@ -52,6 +53,37 @@ def available() -> bool:
     return binaries() is not None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_abandoned(folder: Path | None) -> None:
+    """Stop and remove the clusters of test sessions that died without stopping theirs (killed,
+    crashed): in /dev/shm they would hold memory until the machine restarts."""
+    parent = folder or Path(tempfile.gettempdir())
+    bin_dir = binaries()
+    for root in parent.glob("portal-pg-*"):
+        owner = root / OWNER
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        if bin_dir and (root / "data" / "postmaster.pid").exists():
+            command = [str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]
+            if os.geteuid() == 0:
+                command = ["runuser", "-u", RUN_AS, "--", *command]
+            subprocess.run(command, capture_output=True, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class Cluster:
     """initdb + pg_ctl start on a free port; ``stop()`` stops it and removes its folder."""
 
@@ -63,7 +95,9 @@ class Cluster:
         # In memory when the machine has a tmpfs: every test creates and drops a database.
         shm = Path("/dev/shm")
         memory = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+        _stop_abandoned(memory)
         self.root = Path(tempfile.mkdtemp(prefix="portal-pg-", dir=memory))
+        (self.root / OWNER).write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
