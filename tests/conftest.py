@@ -8,6 +8,7 @@ database holds the migrated schema only."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,13 +20,62 @@ from litestar import Litestar
 
 from portal.app import create_app
 from portal.settings import Settings
+from tests._support import postgres
 from tests._support.candidates import EMAIL, PASSWORD, logged_in, make_account
 from tests._support.candidates import password_hash as hash_once
-from tests._support.databases import TEST_SECRET, Content, Templates, test_settings
+from tests._support.databases import (
+    TEST_SECRET,
+    Content,
+    PostgresTemplates,
+    Templates,
+    test_settings,
+)
 from tests._support.mail import Handler, Mailbox, free_port
+from tests._support.postgres import Admin, Cluster
 from tests._support.web import BASE_URL, Client, CompiledTemplates, field_error
 
 __all__ = ["EMAIL", "PASSWORD", "TEST_SECRET", "Client", "Mailbox", "field_error", "free_port"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=["sqlite", "postgresql", "both"],
+        default=None,
+        help="database(s) the tests run on (default: $PORTAL_TEST_DATABASE, else both when "
+        "PostgreSQL is installed, else sqlite)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test is about SQLite itself; not run on PostgreSQL"
+    )
+    choice = config.getoption("--database") or os.environ.get("PORTAL_TEST_DATABASE") or ""
+    if choice == "both" or not choice:
+        chosen = ["sqlite", "postgresql"] if (choice or postgres.available()) else ["sqlite"]
+    else:
+        chosen = [choice]
+    _DIALECTS[:] = chosen
+
+
+_DIALECTS: list[str] = ["sqlite"]
+
+
+def dialects() -> list[str]:
+    return _DIALECTS
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a database runs on each chosen dialect (ids ``[sqlite]`` and
+    ``[postgresql]``); browser tests and ``sqlite_only`` tests on SQLite only."""
+    if "dialect" not in metafunc.fixturenames:
+        return
+    chosen = dialects()
+    browser = "/tests/browser/" in str(metafunc.definition.path)
+    if browser or metafunc.definition.get_closest_marker("sqlite_only"):
+        chosen = [d for d in chosen if d == "sqlite"] or ["sqlite"]
+    metafunc.parametrize("dialect", chosen, indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -75,15 +125,57 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Admin]:
+    """A throw-away PostgreSQL cluster for the session (started on first use) and its admin."""
+    if "postgresql" not in dialects():
+        pytest.skip("PostgreSQL is not installed, or not chosen (--database)")
+    cluster = Cluster()
+    try:
+        admin = Admin(cluster)
+        try:
+            yield admin
+        finally:
+            admin.close()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_templates(
+    postgres_admin: Admin, tmp_path_factory: pytest.TempPathFactory
+) -> PostgresTemplates:
+    return PostgresTemplates(postgres_admin, tmp_path_factory.mktemp("pg-templates"))
+
+
+@pytest.fixture
+def dialect(request: pytest.FixtureRequest) -> str:
+    """The database the test runs on: "sqlite" or "postgresql" (see pytest_generate_tests)."""
+    return getattr(request, "param", dialects()[0])
+
+
 @pytest.fixture
 def settings(
-    request: pytest.FixtureRequest, data_dir: Path, clock: Clock, database_templates: Templates
-) -> Settings:
-    """The test's own database file: a copy of the template holding what the test asked for,
-    loaded on the test clock's day."""
+    request: pytest.FixtureRequest,
+    data_dir: Path,
+    clock: Clock,
+    dialect: str,
+    database_templates: Templates,
+) -> Iterator[Settings]:
+    """The test's own database, holding what the test asked for, loaded on the test clock's day:
+    a copy of a template file on SQLite, a database made from a template on PostgreSQL."""
+    content = _content(request.fixturenames)
+    if dialect == "postgresql":
+        templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+        name, url = templates.create(content, clock())
+        try:
+            yield test_settings(data_dir, url)
+        finally:
+            templates.admin.drop(name)
+        return
     database = data_dir / "portal.sqlite3"
-    database_templates.copy_to(_content(request.fixturenames), clock(), database)
-    return test_settings(data_dir, database)
+    database_templates.copy_to(content, clock(), database)
+    yield test_settings(data_dir, database)
 
 
 @pytest.fixture
@@ -120,6 +212,10 @@ async def app(
         settings, clock=clock, run_background_tasks=False, extra_route_handlers=extra_routes
     )
     application.template_engine.engine.bytecode_cache = compiled_templates  # type: ignore[union-attr]
+    if not application.state.db.is_sqlite:
+        # The test client runs the app on an event loop of its own, and the test uses the same
+        # Database on its loop: asyncpg connections cannot travel between them.
+        await application.state.db.unpooled()
     yield application
     await application.state.db.dispose()
 

@@ -5,12 +5,16 @@
 - The W3C Nu HTML Checker (RGAA criterion 8.2, valid code): the npm package ``vnu-jar`` (pinned
   below) in a cache folder outside the repository, run by Debian's Java runtime; npm itself comes
   from Debian's ``npm`` package when missing.
+- Debian's PostgreSQL server binaries (``postgresql``): the suite also runs on a throw-away
+  PostgreSQL cluster of its own (tests/_support/postgres.py); no cluster is configured or started
+  here, and Debian's own cluster, if the package creates one, is left alone.
 
 Run by the README's test command (and so by .ci/run) before pytest.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -86,10 +90,24 @@ def ensure_validator(apt: Apt) -> None:
         raise SystemExit(f"vnu.jar still missing at {VNU_JAR}")
 
 
+def postgresql_binaries() -> list[str]:
+    return glob.glob("/usr/lib/postgresql/*/bin/initdb")
+
+
+def ensure_postgresql(apt: Apt) -> None:
+    if found := postgresql_binaries():
+        print(f"PostgreSQL found: {sorted(found)[-1]}")
+        return
+    apt.install("postgresql")
+    if not postgresql_binaries():
+        raise SystemExit("PostgreSQL still missing under /usr/lib/postgresql/*/bin.")
+
+
 def main() -> int:
     apt = Apt()
     ensure_chromium(apt)
     ensure_validator(apt)
+    ensure_postgresql(apt)
     return 0
 
 

@@ -189,3 +189,11 @@ def _wait_for(probe, process: subprocess.Popen[bytes], log: Path, seconds: float
         if time.monotonic() > deadline:
             raise AssertionError("timed out:\n" + log.read_text(errors="replace"))
         time.sleep(0.2)
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    result = portal(tmp_path, "serve", "--port", "1", "--workers", "2")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--workers 2 demande PostgreSQL" in result.stderr
+    assert "--workers 1" in result.stderr
+    assert not (tmp_path / "portal.sqlite3").exists()  # refused before touching the database

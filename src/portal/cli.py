@@ -79,6 +79,29 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from portal.dbcopy import CopyError, copy_database
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    try:
+        if not args.to.startswith("postgresql+asyncpg://"):
+            raise CopyError("La cible doit être une base PostgreSQL (postgresql+asyncpg://…).")
+        upgrade(args.to)
+        report = asyncio.run(copy_database(settings.database_url, args.to))
+    except CopyError as exc:
+        print(f"Copie impossible : {exc}", file=sys.stderr)
+        return 1
+    print("Copie terminée, en une seule transaction ; lignes copiées (vérifiées) :")
+    for table, count in report.rows.items():
+        print(f"  {table}: {count}")
+    print("Séquences placées après le plus grand identifiant :")
+    for table, next_id in report.sequences.items():
+        print(f"  {table}: prochain id {next_id}")
+    print("Pour servir depuis PostgreSQL : PORTAL_DATABASE_URL=<la cible> portal serve")
+    return 0
+
+
 def _load(demo: bool) -> dict[str, object]:
     from portal import fixtures
     from portal.db import Database, utcnow
@@ -138,6 +161,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problems:
         print("Le portail ne peut pas démarrer :", *problems, sep="\n  - ", file=sys.stderr)
         return 1
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        # One SQLite file cannot be shared by several worker processes (one writer at a time, and
+        # the periodic jobs would run once per worker).
+        print(
+            f"--workers {args.workers} demande PostgreSQL : avec SQLite, le portail tourne avec"
+            " un seul worker. Lancez `portal serve --workers 1`, ou passez à PostgreSQL"
+            " (PORTAL_DATABASE_URL=postgresql+asyncpg://…).",
+            file=sys.stderr,
+        )
+        return 2
     if warning:
         print(f"Attention : {warning}", file=sys.stderr)
     print(f"Liens des mails : {settings.base_url}", file=sys.stderr)
@@ -169,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database operations")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    copy = db_commands.add_parser(
+        "copy", help="copy every table of this SQLite database to an empty PostgreSQL database"
+    )
+    copy.add_argument("--to", required=True, metavar="postgresql+asyncpg://…")
+    copy.set_defaults(func=cmd_db_copy)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

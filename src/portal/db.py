@@ -2,7 +2,9 @@
 
 Reads use ``Database.read()``; every write goes through ``Database.write()``, which on SQLite starts
 with ``BEGIN IMMEDIATE`` so that a read-then-write transaction takes the write lock up front and
-waits for it (busy timeout) instead of failing with "database is locked" (DECISIONS.md 3).
+waits for it (busy timeout) instead of failing with "database is locked" (DECISIONS.md 3). On
+PostgreSQL it takes a transaction-level advisory lock first: the same one-writer-at-a-time rule,
+shared by every worker process.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -28,6 +30,9 @@ SQLITE_PRAGMAS = (
 # (answered 503 with Retry-After, see portal.web.errors); PORTAL_DATABASE_BUSY_TIMEOUT_MS.
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "portal_write"
+# The one advisory lock key of write transactions on PostgreSQL ("portal" in ASCII, as an int).
+PG_WRITE_LOCK_KEY = int.from_bytes(b"portal", "big")
+_PG_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
 
 
 # What SQLite says when it cannot take a write now: the lock held past the busy timeout, a full
@@ -61,7 +66,20 @@ class Database:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self._build(create_async_engine(url, **kwargs))
+
+    async def unpooled(self) -> None:
+        """Open a new connection for each session from now on. For callers that use one Database
+        from several event loops (a test and the app under a test client, each on its own):
+        asyncpg connections belong to the loop that opened them, so none may be pooled."""
+        await self.engine.dispose()
+        kwargs: dict[str, object] = {"poolclass": NullPool}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 10}
+        self._build(create_async_engine(self.url, **kwargs))
+
+    def _build(self, engine: AsyncEngine) -> None:
+        self.engine: AsyncEngine = engine
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine, busy_timeout_ms)
         self._reader = async_sessionmaker(
@@ -81,13 +99,18 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: commits when the block ends, rolls back on any exception."""
+        """One write transaction: commits when the block ends, rolls back on any exception.
+
+        Write transactions run one at a time, as on SQLite: there BEGIN IMMEDIATE takes the
+        database's write lock; on PostgreSQL a transaction-level advisory lock does the same
+        across every worker, so the read-then-write logic written for SQLite holds unchanged
+        (each statement after the lock sees what the writers before it committed)."""
         async with self._writer() as session, session.begin():
+            if not self.is_sqlite:
+                await (await session.connection()).execute(_PG_WRITE_LOCK)
             yield session
 
     async def ping(self) -> bool:
-        from sqlalchemy import text
-
         async with self.engine.connect() as conn:
             return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
 

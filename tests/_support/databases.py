@@ -1,4 +1,5 @@
-"""Database templates built once per session and copied per test.
+"""Database templates built once per session and copied per test (SQLite files, or PostgreSQL
+template databases: see tests/_support/postgres.py).
 
 Migrating and loading the reference data (and the demo catalog) costs far more than copying a
 file, so each kind of starting database is built once, checkpointed and closed, and every test
@@ -24,6 +25,7 @@ from portal.dates import PARIS
 from portal.db import Database
 from portal.migrate import upgrade
 from portal.settings import Settings
+from tests._support.postgres import Admin
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-itsdangerous-0123456789"
 
@@ -40,10 +42,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def test_settings(data_dir: Path, database: Path) -> Settings:
-    return Settings.from_env(
-        {}, data_dir=data_dir, database_url=sqlite_url(database), secret_key=TEST_SECRET
-    )
+def test_settings(data_dir: Path, database: Path | str) -> Settings:
+    """Settings on ``data_dir`` and a database: a SQLite file, or a database URL."""
+    url = database if isinstance(database, str) else sqlite_url(database)
+    return Settings.from_env({}, data_dir=data_dir, database_url=url, secret_key=TEST_SECRET)
 
 
 async def load(db: Database, settings: Settings, now: datetime, content: Content) -> None:
@@ -112,18 +114,58 @@ class Templates:
             _in_thread(lambda: upgrade(sqlite_url(path)))
         else:
             shutil.copyfile(self.path(Content.EMPTY, now), path)
-            settings = test_settings(folder, path)
-
-            async def fill() -> None:
-                db = Database(settings.database_url)
-                try:
-                    await load(db, settings, now, content)
-                finally:
-                    await db.dispose()
-
-            _in_thread(lambda: asyncio.run(fill()))
+            _in_thread(lambda: asyncio.run(_fill(sqlite_url(path), folder, now, content)))
         checkpoint(path)
         return path
 
     def copy_to(self, content: Content, now: datetime, database: Path) -> None:
         shutil.copyfile(self.path(content, now), database)
+
+
+async def _fill(url: str, folder: Path, now: datetime, content: Content) -> None:
+    settings = test_settings(folder, url)
+    db = Database(settings.database_url)
+    try:
+        await load(db, settings, now, content)
+    finally:
+        await db.dispose()
+
+
+class PostgresTemplates:
+    """The same kinds of templates as databases of a throw-away PostgreSQL cluster; each test
+    gets ``CREATE DATABASE … TEMPLATE`` of one (cheap), dropped when the test ends."""
+
+    def __init__(self, admin: Admin, root: Path) -> None:
+        self.admin = admin
+        self.root = root
+        self._built: dict[tuple[Content, object], str] = {}
+        self._lock = threading.RLock()
+
+    def name(self, content: Content, now: datetime) -> str:
+        day = now.astimezone(PARIS).date() if content is Content.DEMO else None
+        key = (content, day)
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = self._build(content, now, day)
+            return self._built[key]
+
+    def _build(self, content: Content, now: datetime, day: object) -> str:
+        name = f"tmpl_{content.value}" + ("" if day is None else f"_{day:%Y%m%d}")
+        url = self.admin.cluster.url(name)
+        self.admin.drop(name)  # what a failed build may have left
+        if content is Content.EMPTY:
+            self.admin.create(name)
+            _in_thread(lambda: upgrade(url))
+        else:
+            self.admin.create(name, template=self.name(Content.EMPTY, now))
+            folder = self.root / name
+            folder.mkdir(parents=True)
+            _in_thread(lambda: asyncio.run(_fill(url, folder, now, content)))
+        return name
+
+    def create(self, content: Content, now: datetime) -> tuple[str, str]:
+        """A new database holding ``content``: its name and its URL."""
+        template = self.name(content, now)
+        name = self.admin.new_name("test")
+        self.admin.create(name, template=template)
+        return name, self.admin.cluster.url(name)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from tests._support.databases import Content, Templates
-from tests.conftest import TEST_SECRET, Mailbox, free_port
+from tests._support.databases import Content, PostgresTemplates, Templates
+from tests.conftest import TEST_SECRET, Mailbox, dialects, free_port
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,7 +62,10 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: Mailbox, database_templates: Templates
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: Mailbox,
+    database_templates: Templates,
 ) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live") / "var"
     port = free_port()
@@ -78,7 +81,11 @@ def live_server(
     # The demo data as `portal demo load` gives it (tests/test_cli.py runs that command): a copy
     # of the session's demo template; `portal serve` then migrates and loads reference data itself.
     data_dir.mkdir(parents=True)
-    database_templates.copy_to(Content.DEMO, datetime.now(UTC), data_dir / "portal.sqlite3")
+    if dialects() == ["postgresql"]:  # a PostgreSQL-only run (--database=postgresql)
+        templates: PostgresTemplates = request.getfixturevalue("postgres_templates")
+        _, env["PORTAL_DATABASE_URL"] = templates.create(Content.DEMO, datetime.now(UTC))
+    else:
+        database_templates.copy_to(Content.DEMO, datetime.now(UTC), data_dir / "portal.sqlite3")
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
