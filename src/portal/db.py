@@ -57,6 +57,7 @@ class Database:
         self, url: str, *, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
     ) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         kwargs: dict[str, object] = {"echo": echo}
         if self.is_sqlite:
@@ -75,13 +76,13 @@ class Database:
         await self.engine.dispose()
         kwargs: dict[str, object] = {"poolclass": NullPool}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 10}
+            kwargs["connect_args"] = {"timeout": self.busy_timeout_ms / 1000}
         self._build(create_async_engine(self.url, **kwargs))
 
     def _build(self, engine: AsyncEngine) -> None:
         self.engine: AsyncEngine = engine
         if self.is_sqlite:
-            _install_sqlite_hooks(self.engine, busy_timeout_ms)
+            _install_sqlite_hooks(self.engine, self.busy_timeout_ms)
         self._reader = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
