@@ -188,6 +188,7 @@ def test_migrations_match_the_models(tmp_path) -> None:  # type: ignore[no-untyp
     assert diff == []
 
 
+@pytest.mark.sqlite_only("the busy timeout is a SQLite pragma")
 async def test_the_busy_timeout_comes_from_the_settings(settings) -> None:  # type: ignore[no-untyped-def]
     db = Database(settings.database_url, busy_timeout_ms=1_234)
     try:

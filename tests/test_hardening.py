@@ -21,7 +21,7 @@ from portal.app import create_app
 from portal.db import Database
 from portal.registrations.models import Registration, RegistrationDraft
 from portal.web.errors import too_many_requests
-from portal.web.front import REQUEST_ID_HEADER
+from portal.web.front import BIGGEST_ID, REQUEST_ID_HEADER
 from tests._support.candidates import EMAIL, PASSWORD, logged_in
 from tests._support.web import Client
 from tests.registrations.conftest import location
@@ -60,6 +60,7 @@ def hold_lock(settings, seconds: float) -> subprocess.Popen[str]:  # type: ignor
         f"/inscriptions/nouvelle/{BIG}",
         f"/m-inscrire/periode/{BIG}",
         "/m-inscrire/periode/9223372036854775808",
+        "/m-inscrire/periode/2147483648",
         "/static/%00",
         "/static/css/portal.css%00.js",
         "/static/a%0aERROR%20-%202026-12-02%20forged%00",
@@ -76,7 +77,7 @@ async def test_hostile_paths_are_404_in_french(logged_in_client, path: str) -> N
 
 
 async def test_the_largest_id_still_reaches_its_handler(logged_in_client) -> None:  # type: ignore[no-untyped-def]
-    response = await logged_in_client.get("/m-inscrire/periode/9223372036854775807")
+    response = await logged_in_client.get(f"/m-inscrire/periode/{BIGGEST_ID}")
     assert response.status_code == 404
     assert "Page introuvable" in unescape(response.text)
 
@@ -121,6 +122,12 @@ async def registrations(app) -> int:  # type: ignore[no-untyped-def]
         return (await session.exec(select(func.count()).select_from(Registration))).one()
 
 
+LOCKED_BY_SQLITE = pytest.mark.sqlite_only(
+    "SQLite's own lock: BEGIN EXCLUSIVE and the busy timeout"
+)
+
+
+@LOCKED_BY_SQLITE
 async def test_a_locked_database_answers_503_then_the_candidate_saves_once(
     logged_in_client, app, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +188,7 @@ async def test_the_shared_429_is_a_page_or_an_htmx_fragment(client) -> None:  # 
     assert "<html" in page.text and "<html" not in fragment.text
 
 
+@pytest.mark.sqlite_only("a full SQLite file: max_page_count and sqlite_master")
 async def test_a_full_disk_answers_503_and_rolls_back(client, app) -> None:  # type: ignore[no-untyped-def]
     await client.get("/")
     response = await client.post(
@@ -197,6 +205,7 @@ async def test_a_full_disk_answers_503_and_rolls_back(client, app) -> None:  # t
     assert tables == []
 
 
+@LOCKED_BY_SQLITE
 async def test_held_past_the_default_busy_timeout_as_the_issue_says(
     logged_in_client, app, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -274,6 +283,7 @@ async def test_http_has_no_hsts_and_plain_cookie_names(client) -> None:  # type:
     assert "csrftoken" in client.cookies
 
 
+@LOCKED_BY_SQLITE
 async def test_a_session_touch_lost_to_the_lock_still_shows_the_page(
     logged_in_client, clock, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -286,6 +296,7 @@ async def test_a_session_touch_lost_to_the_lock_still_shows_the_page(
     assert response.status_code == 200
 
 
+@LOCKED_BY_SQLITE
 async def test_a_logout_the_lock_prevents_is_a_503_not_a_false_goodbye(
     logged_in_client, settings
 ) -> None:  # type: ignore[no-untyped-def]

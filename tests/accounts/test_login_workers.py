@@ -1,7 +1,9 @@
-"""The login throttle holds across processes (issue 17, item 1): a real `portal serve --workers 2`
-on 127.0.0.1 over one SQLite file, a burst of simultaneous logins for one account over real HTTP.
-The state is in the database, so the two workers share it: at most the allowed number of
-passwords are verified in all, and the right password sent inside the burst gets 429."""
+"""The login throttle holds across processes (issue 17, item 1): two real `portal serve`
+processes on 127.0.0.1 over one SQLite file (SQLite refuses `--workers 2`, so two processes on two
+ports stand for two workers), a burst of simultaneous logins for one account over real HTTP,
+alternating between them. The state is in the database, so the processes share it: at most the
+allowed number of passwords are verified in all, and the right password sent inside the burst gets
+429."""
 
 from __future__ import annotations
 
@@ -37,8 +39,8 @@ class _Clock:
 @pytest.fixture(scope="module")
 def two_workers(
     tmp_path_factory: pytest.TempPathFactory, database_templates: Templates
-) -> Iterator[tuple[str, Path]]:
-    """`portal serve --workers 2` on a database holding the reference data and Jean TALU."""
+) -> Iterator[tuple[list[str], Path]]:
+    """Two `portal serve` processes on a database holding the reference data and Jean TALU."""
     data_dir = tmp_path_factory.mktemp("workers") / "var"
     data_dir.mkdir(parents=True)
     database = data_dir / "portal.sqlite3"
@@ -54,25 +56,27 @@ def two_workers(
             await db.dispose()
 
     asyncio.run(add_candidate())
-    port = free_port()
     env = {
         **os.environ,
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_SECRET_KEY": TEST_SECRET,
-        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = data_dir / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
+    processes: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    try:
+        for n in range(2):
+            port = free_port()
+            log_path = data_dir / f"serve-{n}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [*SERVE, "--port", str(port), "--workers", "1"],
+                    env={**env, "PORTAL_BASE_URL": f"http://127.0.0.1:{port}"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            processes.append((process, f"http://127.0.0.1:{port}", log_path))
+        deadline = time.monotonic() + 90
+        for process, url, log_path in processes:
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(log_path.read_text())
@@ -80,14 +84,16 @@ def two_workers(
                     ready = httpx.get(f"{url}/healthz", timeout=2).status_code == 200
                 except httpx.HTTPError:
                     ready = False
-                if ready and log_path.read_text().count("Application startup complete") >= 2:
+                if ready:
                     break
                 if time.monotonic() > deadline:
-                    raise RuntimeError("portal serve --workers 2 did not start within 90 s")
+                    raise RuntimeError("portal serve did not start within 90 s")
                 time.sleep(0.2)
-            yield url, database
-        finally:
+        yield [url for _, url, _ in processes], database
+    finally:
+        for process, _, _ in processes:
             process.terminate()
+        for process, _, _ in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -105,15 +111,20 @@ def _throttle_row(database: Path) -> tuple[int, str | None] | None:
 
 
 async def test_two_workers_share_the_throttle(two_workers) -> None:  # type: ignore[no-untyped-def]
-    url, database = two_workers
+    urls, database = two_workers
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        await client.get("/connexion")
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await client.get(f"{urls[0]}/connexion")
         token = client.cookies["csrftoken"]
+        sent = 0
 
         async def post(password: str) -> httpx.Response:
+            nonlocal sent
+            url = urls[sent % 2]  # alternate between the two processes
+            sent += 1
             return await client.post(
-                "/connexion", data={"_csrf_token": token, "email": EMAIL, "password": password}
+                f"{url}/connexion",
+                data={"_csrf_token": token, "email": EMAIL, "password": password},
             )
 
         async def right_password_once_throttled() -> httpx.Response:

@@ -15,7 +15,9 @@ REQUEST_ID_HEADER = "x-request-id"
 STATE_KEY = "request_id"
 # Where a path no route can mean is sent: no route has it, so routing answers the French 404.
 NOWHERE = "/-/introuvable"
-BIGGEST_ID = 2**63 - 1
+# Ids are INTEGER columns: 64-bit on SQLite but 32-bit on PostgreSQL, so the smaller bound holds
+# for both (an académie's tables stay far below two billion rows).
+BIGGEST_ID = 2**31 - 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffd]")
 _DIGITS = re.compile(r"\d+")
 
