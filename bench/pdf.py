@@ -38,7 +38,7 @@ from server import append_result
 
 from portal import fixtures
 from portal.app import create_app
-from portal.documents import service
+from portal.documents import files, models
 from portal.documents.pdf import WORKER_NICENESS, Renderer, render_sync
 from portal.migrate import upgrade
 from portal.settings import Settings
@@ -110,7 +110,7 @@ def recap_content() -> dict:
         "published_at": NOW,
         "verification_code_grouped": "ABCD-EFGH-JKLM-NPQR",
         "unsaved": False,
-        "author": service.AUTHOR,
+        "author": models.AUTHOR,
     }
 
 
@@ -139,7 +139,7 @@ def main() -> int:
 async def measure(data_dir: Path, url: str, *, threads: bool) -> int:
     load_before = os.getloadavg()[0]
     settings = Settings.from_env({}, data_dir=data_dir, database_url=url)
-    html = service.pdf_html(
+    html = files.pdf_html(
         settings, recap_content(), verify_url="http://127.0.0.1/verifier", fonts=True
     )
 

@@ -15,6 +15,7 @@ from sqlmodel import select
 from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod, Qualification, Specialty
 from portal.db import Database
+from portal.documents import codes as document_codes
 from portal.documents import service as documents
 from portal.settings import Settings
 from tests._support.registrations import save_registration
@@ -120,7 +121,7 @@ def test_documents_pages_are_accessible(page: Page, live_server) -> None:  # typ
         assert_accessible(page, f"HTML twin {kind}")
     page.goto("/verifier")
     assert_accessible(page, "/verifier")
-    page.get_by_label("Code de vérification").fill(documents.grouped(code))
+    page.get_by_label("Code de vérification").fill(document_codes.grouped(code))
     page.get_by_role("button", name="Vérifier").click()
     expect(page.get_by_role("heading", name="Ce document est authentique")).to_be_visible()
     assert_accessible(page, "/verifier result")

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from portal.catalog.models import OpeningPeriod
 from portal.dates import paris
-from portal.documents import service
+from portal.documents import codes, files, models, reading, service
 from portal.documents.models import Document
 from portal.documents.pdf import Renderer
 from tests.documents.helpers import (
@@ -41,7 +41,7 @@ VERIFY_URL = "http://127.0.0.1:8000/verifier"
 async def render(app, settings, document: Document) -> str:  # type: ignore[no-untyped-def]
     renderer = Renderer(settings.pdf_font_dir, 2)  # worker processes, as the application's
     try:
-        data = await service.document_pdf(settings, renderer, document, verify_url=VERIFY_URL)
+        data = await files.document_pdf(settings, renderer, document, verify_url=VERIFY_URL)
     finally:
         renderer.close()
     return pdf_text(data)
@@ -66,12 +66,12 @@ async def test_recap_pdf_carries_names_numbers_version_date(
     assert "0783371R" in text  # workplace with its UAI
     assert "Epreuve(s) obligatoire(s)" in text
     assert "Service gestionnaire" in text and "Téléphone :" in text
-    assert service.grouped(document.verification_code) in text and VERIFY_URL in text
+    assert codes.grouped(document.verification_code) in text and VERIFY_URL in text
     assert "retourner" not in text  # only G01 is returned signed
-    reader = PdfReader(io.BytesIO(service.cache_path(settings, document).read_bytes()))
+    reader = PdfReader(io.BytesIO(files.cache_path(settings, document).read_bytes()))
     meta = reader.metadata
     assert meta.title.startswith("Récapitulatif d'inscription - ")
-    assert meta.author == service.AUTHOR and "ACADÉMIE DE VERSAILLES" in meta.subject
+    assert meta.author == models.AUTHOR and "ACADÉMIE DE VERSAILLES" in meta.subject
     assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
 
 
@@ -353,7 +353,7 @@ async def test_concurrent_renders_match_serial_ones(app, demo, candidate, clock,
                 )
             )
     htmls = [
-        service.pdf_html(settings, service.view(d), verify_url=VERIFY_URL, fonts=True)
+        files.pdf_html(settings, reading.view(d), verify_url=VERIFY_URL, fonts=True)
         for d in documents
     ]
     for processes in (True, False):  # worker processes (the application's), threads
@@ -384,12 +384,12 @@ SAMPLE_CONTENT = {  # a document's frozen content, as publish_summary stores it
     "published_at": datetime(2019, 9, 18, 7, 34, tzinfo=UTC),
     "verification_code_grouped": "ABCD-EFGH-JKLM-NPQR",
     "unsaved": False,
-    "author": service.AUTHOR,
+    "author": models.AUTHOR,
 }
 
 
 async def test_renderer_workers_are_niced_replaced_when_killed_and_stopped(settings) -> None:  # type: ignore[no-untyped-def]
-    html = service.pdf_html(
+    html = files.pdf_html(
         settings, {**SAMPLE_CONTENT, "candidate_name": "Émile Çédille"}, verify_url="", fonts=True
     )
     renderer = Renderer(settings.pdf_font_dir, 2)
@@ -417,7 +417,7 @@ async def test_verification_shows_nothing_personal_and_throttles(
     await client.submit("/deconnexion")
     form = await client.get("/verifier")
     assert form.status_code == 200 and 'name="code"' in form.text
-    typed = service.grouped(document.verification_code).lower().replace("-", " ")
+    typed = codes.grouped(document.verification_code).lower().replace("-", " ")
     page = unescape((await client.get("/verifier", params={"code": typed})).text)
     assert "Ce document est authentique" in page
     assert "Récapitulatif d'inscription" in page and "Version n°1 mis à jour le" in page
@@ -451,10 +451,10 @@ def service_free_failures() -> int:
 
 
 def test_codes_are_long_random_and_forgiving() -> None:
-    codes = {service.new_code() for _ in range(1000)}
-    assert len(codes) == 1000 and all(len(c) == service.CODE_LENGTH for c in codes)
-    code = codes.pop()
-    assert service.normalized_code(service.grouped(code).lower()) == code
-    assert service.normalized_code(" " + " ".join(service.grouped(code).split("-"))) == code
-    assert service.normalized_code("ABCD-EFGH") is None
-    assert service.normalized_code("<script>alert(1)</script>") is None
+    made = {codes.new_code() for _ in range(1000)}
+    assert len(made) == 1000 and all(len(c) == codes.CODE_LENGTH for c in made)
+    code = made.pop()
+    assert codes.normalized_code(codes.grouped(code).lower()) == code
+    assert codes.normalized_code(" " + " ".join(codes.grouped(code).split("-"))) == code
+    assert codes.normalized_code("ABCD-EFGH") is None
+    assert codes.normalized_code("<script>alert(1)</script>") is None

@@ -18,7 +18,7 @@ from litestar.response import Template
 from portal.accounts import throttling
 from portal.accounts.models import Account
 from portal.db import Database
-from portal.documents import service
+from portal.documents import files, reading, service, verification
 from portal.documents.models import KIND_LABELS, DocumentKind
 from portal.documents.pdf import Renderer
 from portal.registrations import drafts, summary
@@ -75,10 +75,10 @@ class DocumentsController(Controller):
         account_id = current_account_id(request)
         async with db.read() as session:
             account = await session.get(Account, account_id)
-            registration = await service.owned_registration(session, account_id, number)
+            registration = await reading.owned_registration(session, account_id, number)
             if account is None or registration is None:
                 raise NotFoundException()
-            documents = await service.current_documents(session, registration.id)  # type: ignore[arg-type]
+            documents = await reading.current_documents(session, registration.id)  # type: ignore[arg-type]
         return Template(
             template_name="documents/registration.html.j2",
             context={"account": account, "registration": registration, "documents": documents},
@@ -96,7 +96,7 @@ class DocumentsController(Controller):
     ) -> Template:
         """The HTML twin: the same content as the PDF, as an accessible page."""
         async with db.read() as session:
-            found = await service.current_document(
+            found = await reading.current_document(
                 session, current_account_id(request), number, _kind(kind)
             )
         if found is None:
@@ -105,7 +105,7 @@ class DocumentsController(Controller):
         return Template(
             template_name="documents/show.html.j2",
             context={
-                "doc": service.view(document),
+                "doc": reading.view(document),
                 "registration": registration,
                 "verify_url": verify_url(request, settings),
             },
@@ -123,16 +123,16 @@ class DocumentsController(Controller):
         kind: FromPath[str],
     ) -> Response[bytes]:
         async with db.read() as session:
-            found = await service.current_document(
+            found = await reading.current_document(
                 session, current_account_id(request), number, _kind(kind)
             )
         if found is None:
             raise NotFoundException()
         _registration, document = found
-        data = await service.document_pdf(
+        data = await files.document_pdf(
             settings, renderer, document, verify_url=verify_url(request, settings)
         )
-        return pdf_response(data, service.file_name(service.view(document)))
+        return pdf_response(data, files.file_name(reading.view(document)))
 
     @get("/mes-inscriptions/{number:str}/pdf", name="documents:summary_pdf")
     async def summary_pdf(
@@ -145,14 +145,14 @@ class DocumentsController(Controller):
     ) -> Response[bytes]:
         """Visualiser/imprimer on the N° Inscription tab: the current confirmation or recap."""
         async with db.read() as session:
-            found = await service.current_summary(session, current_account_id(request), number)
+            found = await reading.current_summary(session, current_account_id(request), number)
         if found is None:
             raise NotFoundException()
         _registration, document = found
-        data = await service.document_pdf(
+        data = await files.document_pdf(
             settings, renderer, document, verify_url=verify_url(request, settings)
         )
-        return pdf_response(data, service.file_name(service.view(document)), attachment=False)
+        return pdf_response(data, files.file_name(reading.view(document)), attachment=False)
 
     @get("/inscriptions/brouillon/{key:str}/apercu/pdf", name="documents:draft_pdf")
     async def draft_pdf(
@@ -183,7 +183,7 @@ class DocumentsController(Controller):
             content = await service.draft_view(
                 session, registration_like=unsaved, summary=summary.build(loaded.wizard)
             )
-        data = await service.draft_pdf(renderer, settings, content)
+        data = await files.draft_pdf(renderer, settings, content)
         return pdf_response(data, "inscription-non-enregistree.pdf", attachment=False)
 
 
@@ -211,10 +211,10 @@ class VerificationController(Controller):
             )
             try:
                 async with db.write() as session:
-                    context["result"] = await service.verify(
+                    context["result"] = await verification.verify(
                         session, typed=code, address=address, now=now
                     )
-            except service.TooManyAttempts as exc:
+            except verification.TooManyAttempts as exc:
                 context["error"] = exc.message
                 status = 429
         return Template(

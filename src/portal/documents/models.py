@@ -25,6 +25,9 @@ class DocumentKind(StrEnum):
     CONVOCATION = "convocation"
 
 
+# Printed as the PDF's author and at the foot of every document.
+AUTHOR = "Portail Candidat - service gestionnaire des examens"
+
 KIND_LABELS = {
     DocumentKind.CONFIRMATION: "Confirmation d'inscription",
     DocumentKind.RECAP: "Récapitulatif d'inscription",

@@ -1,5 +1,6 @@
-"""Documents: publishing them (one versioned row each), reading them back, their PDFs, and the
-public verification of their codes.
+"""Documents: publishing them (one versioned row each), a draft's unsaved view, and each
+account's documents for "Mes données" and erasure. Reading them back is in ``reading``, their
+PDFs in ``files``, codes in ``codes`` and the public check of a code in ``verification``.
 
 Publishing happens in the caller's transaction and never commits: ``publish_summary`` is called
 by the registration's saving transaction, so a saved version and its confirmation or récapitulatif
@@ -10,21 +11,14 @@ content the first time it is asked for, then served from the cache in the runtim
 from __future__ import annotations
 
 import json
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.accounts import throttling
 from portal.accounts.models import Account
 from portal.catalog.models import (
     Academy,
@@ -35,41 +29,15 @@ from portal.catalog.models import (
     Specialty,
 )
 from portal.catalog.models import Session as ExamSession
-from portal.documents.models import KIND_LABELS, SUMMARY_KINDS, Document, DocumentKind
-from portal.documents.pdf import Renderer, write_atomically
+from portal.documents.codes import new_code
+from portal.documents.models import AUTHOR, KIND_LABELS, SUMMARY_KINDS, Document, DocumentKind
 from portal.registrations.models import Registration
-from portal.settings import Settings
 
-AUTHOR = "Portail Candidat - service gestionnaire des examens"
-PDF_TEMPLATE = "documents/pdf/document.html.j2"
 DEPOSIT_MODES = {
     "online": "En ligne",
     "postal": "Par courrier",
     "other": "Autres modalités",
 }
-_DATE_KEYS = ("published_at", "return_by")
-
-# -- verification codes ---------------------------------------------------------------------------
-CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648 base32: no 0/1/8/9 to misread
-CODE_LENGTH = 16  # 80 bits from secrets: guessing one among millions still takes ~2^57 tries
-_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def grouped(code: str) -> str:
-    """``ABCDEFGHJKLMNPQR`` printed as ``ABCD-EFGH-JKLM-NPQR``, easier to read and type."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def normalized_code(typed: str) -> str | None:
-    """What someone typed, as a stored code: case, spaces, dashes and look-alikes forgiven."""
-    cleaned = re.sub(r"[\s\-.]", "", (typed or "").upper()).translate(_LOOKALIKES)
-    if len(cleaned) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in cleaned):
-        return None
-    return cleaned
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -79,15 +47,6 @@ class DocumentError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class TooManyAttempts(DocumentError):
-    def __init__(self, wait: timedelta) -> None:
-        super().__init__(
-            "Trop de codes inconnus ont été saisis depuis votre connexion. Réessayez dans "
-            f"{throttling.minutes_label(wait)}."
-        )
-        self.wait = wait
 
 
 # -- publishing -----------------------------------------------------------------------------------
@@ -319,32 +278,6 @@ async def publish_convocation(
 
 
 # -- reading --------------------------------------------------------------------------------------
-def _parse_dates(content: dict[str, Any]) -> dict[str, Any]:
-    for key in _DATE_KEYS:
-        if isinstance(content.get(key), str):
-            content[key] = datetime.fromisoformat(content[key])
-    for item in content.get("requirements", []):
-        item["deadline"] = datetime.fromisoformat(item["deadline"])
-    for item in content.get("sittings", []):
-        item["starts_at"] = datetime.fromisoformat(item["starts_at"])
-    return content
-
-
-def view(document: Document) -> dict[str, Any]:
-    """What the templates read: the frozen content, with its dates, version and code."""
-    content = _parse_dates(json.loads(document.content))
-    content.update(
-        id=document.id,
-        version=document.version,
-        published_at=document.published_at,
-        verification_code=document.verification_code,
-        verification_code_grouped=grouped(document.verification_code),
-        unsaved=False,
-        author=AUTHOR,
-    )
-    return content
-
-
 async def draft_view(
     session: AsyncSession, *, registration_like: Registration, summary: dict[str, Any]
 ) -> dict[str, Any]:
@@ -366,198 +299,6 @@ async def draft_view(
         verification_code_grouped="",
     )
     return content
-
-
-async def owned_registration(
-    session: AsyncSession, account_id: int, registration_number: str
-) -> Registration | None:
-    """The candidate's own live registration; another candidate's is never found."""
-    return (
-        await session.exec(
-            select(Registration).where(
-                Registration.account_id == account_id,
-                Registration.registration_number == registration_number,
-                col(Registration.withdrawn_at).is_(None),
-            )
-        )
-    ).first()
-
-
-async def current_documents(session: AsyncSession, registration_id: int) -> list[Document]:
-    """The newest version of each kind published to the registration, in publication order."""
-    rows = (
-        await session.exec(
-            select(Document)
-            .where(Document.registration_id == registration_id)
-            .order_by(col(Document.kind), col(Document.version).desc())
-        )
-    ).all()
-    newest: dict[str, Document] = {}
-    for document in rows:
-        newest.setdefault(document.kind, document)
-    return sorted(newest.values(), key=lambda d: (d.published_at, d.id or 0))
-
-
-async def current_document(
-    session: AsyncSession, account_id: int, registration_number: str, kind: str
-) -> tuple[Registration, Document] | None:
-    """The current version of one kind of document, only for its owner (else None: a 404)."""
-    registration = await owned_registration(session, account_id, registration_number)
-    if registration is None:
-        return None
-    document = (
-        await session.exec(
-            select(Document)
-            .where(Document.registration_id == registration.id, Document.kind == kind)
-            .order_by(col(Document.version).desc())
-            .limit(1)
-        )
-    ).first()
-    return None if document is None else (registration, document)
-
-
-async def current_summary(
-    session: AsyncSession, account_id: int, registration_number: str
-) -> tuple[Registration, Document] | None:
-    registration = await owned_registration(session, account_id, registration_number)
-    if registration is None:
-        return None
-    document = (
-        await session.exec(
-            select(Document)
-            .where(
-                Document.registration_id == registration.id,
-                col(Document.kind).in_([k.value for k in SUMMARY_KINDS]),
-            )
-            .order_by(col(Document.version).desc())
-            .limit(1)
-        )
-    ).first()
-    return None if document is None else (registration, document)
-
-
-def file_name(content: dict[str, Any]) -> str:
-    """A safe download name: ASCII letters, digits and dashes only."""
-    parts = [content["kind"], content.get("candidate_number") or "", content["registration_number"]]
-    if content.get("version"):
-        parts.append(f"v{content['version']}")
-    raw = "-".join(p for p in parts if p)
-    ascii_only = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9-]+", "-", ascii_only).strip("-").lower() + ".pdf"
-
-
-# -- PDFs -----------------------------------------------------------------------------------------
-@cache
-def _environment(templates_dir: Path, production: bool) -> Environment:
-    from portal.web.templating import build_environment
-
-    return build_environment(
-        Settings(
-            resources_dir=templates_dir.parent, env="production" if production else "development"
-        )
-    )
-
-
-def pdf_html(settings: Settings, content: dict[str, Any], *, verify_url: str, fonts: bool) -> str:
-    environment = _environment(settings.templates_dir, settings.is_production)
-    template = environment.get_template(PDF_TEMPLATE)
-    return template.render(doc=content, verify_url=verify_url, fonts=fonts)
-
-
-def cache_path(settings: Settings, document: Document) -> Path:
-    """Keyed by document and version: a published version never changes, so neither does its PDF."""
-    return (
-        settings.data_dir / "documents" / f"{document.id}-{document.kind}-v{document.version}.pdf"
-    )
-
-
-async def document_pdf(
-    settings: Settings, renderer: Renderer, document: Document, *, verify_url: str
-) -> bytes:
-    path = cache_path(settings, document)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    html = pdf_html(settings, view(document), verify_url=verify_url, fonts=renderer.has_fonts)
-    data = await renderer.render(html)
-    write_atomically(path, data)
-    return data
-
-
-async def draft_pdf(renderer: Renderer, settings: Settings, content: dict[str, Any]) -> bytes:
-    """Never cached: a draft changes at every step."""
-    html = pdf_html(settings, content, verify_url="", fonts=renderer.has_fonts)
-    return await renderer.render(html)
-
-
-# -- verification ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Verification:
-    """Only what is not personal: no name, no number, no address."""
-
-    kind_label: str
-    version: int
-    published_at: datetime
-    qualification: str
-    academy: str
-    is_current: bool
-
-
-def verify_key(address: str) -> str:
-    return f"verify:{address}"[:80]
-
-
-async def verify(
-    session: AsyncSession, *, typed: str, address: str, now: datetime
-) -> Verification | None:
-    """The document a code belongs to, or None. Call inside a write transaction: an unknown
-    code counts against the address (throttling.py's growing delays), so codes cannot be
-    enumerated; a known code does not clear that count."""
-    key = verify_key(address)
-    wait = await throttling.locked_for(session, [key], now)
-    if wait is not None:
-        raise TooManyAttempts(wait)
-    code = normalized_code(typed)
-    found = None
-    if code is not None:
-        found = (
-            await session.exec(
-                select(Document, Registration)
-                .join(Registration, col(Registration.id) == Document.registration_id)
-                .where(Document.verification_code == code)
-            )
-        ).first()
-    if found is None:
-        await throttling.record_failure(session, [key], now)
-        return None
-    document, registration = found
-    newer = (
-        await session.exec(
-            select(func.count())
-            .select_from(Document)
-            .where(
-                Document.registration_id == document.registration_id,
-                col(Document.kind).in_(_same_family(document.kind)),
-                col(Document.version) > document.version,
-            )
-        )
-    ).one()
-    content = json.loads(document.content)
-    return Verification(
-        kind_label=KIND_LABELS[DocumentKind(document.kind)],
-        version=document.version,
-        published_at=document.published_at,
-        qualification=content["qualification"],
-        academy=content["academy"],
-        is_current=newer == 0 and registration.withdrawn_at is None,
-    )
-
-
-def _same_family(kind: str) -> list[str]:
-    if kind in SUMMARY_KINDS:
-        return [k.value for k in SUMMARY_KINDS]
-    return [kind]
 
 
 async def export_documents(session: AsyncSession, account_id: int) -> dict[str, Any]:
