@@ -265,7 +265,7 @@ def main() -> int:
     )
     append_result(
         "registration_rush",
-        '# Opening-day rush: simultaneous "Enregistrer" on one `portal serve` (SQLite)\n\n'
+        '# Opening-day rush: simultaneous "Enregistrer" on one `portal serve` (SQLite or PostgreSQL)\n\n'
         "Every candidate is logged in with the wizard filled up to the recap; then all final\n"
         "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
         "| date (UTC) | python | cores | workers | candidates | failed requests "
