@@ -194,7 +194,9 @@ class SessionMiddleware:
                         state.touch = False
                     else:
                         # A login, a logout, a flash could not be kept: say so, honestly.
-                        logger.warning("session not saved, answering 503: %s", getattr(exc, "orig", exc))
+                        logger.warning(
+                            "session not saved, answering 503: %s", getattr(exc, "orig", exc)
+                        )
                         replaced = True
                         await _send_unavailable(send)
                         return
