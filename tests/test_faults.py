@@ -323,3 +323,26 @@ async def test_postgresql_restarted_under_load(own_cluster, tmp_path: Path) -> N
     confirmed = {email for _, email, status, _ in answers if status == 303}
     assert confirmed <= set(accounts)
     assert set(accounts.values()) == {1}  # nothing half-written: each account with its mail
+
+
+def test_what_counts_as_the_database_being_unavailable() -> None:
+    """The words of a PostgreSQL restart (as asyncpg says them) mean 503; other errors stay bugs."""
+    import asyncpg
+    from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+
+    from portal.db import database_unavailable
+
+    cut = asyncpg.exceptions.ConnectionDoesNotExistError(
+        "connection was closed in the middle of operation"
+    )
+    assert database_unavailable(InterfaceError("SELECT 1", {}, cut))
+    shutdown = asyncpg.exceptions.AdminShutdownError(
+        "terminating connection due to administrator command"
+    )
+    assert database_unavailable(OperationalError("SELECT 1", {}, shutdown))
+    starting = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    assert database_unavailable(OperationalError("SELECT 1", {}, starting))
+    assert database_unavailable(ConnectionRefusedError(111, "Connect call failed"))
+    missing = asyncpg.exceptions.UndefinedTableError('relation "account" does not exist')
+    assert not database_unavailable(ProgrammingError("SELECT 1", {}, missing))
+    assert not database_unavailable(ValueError("connection"))
