@@ -1,4 +1,5 @@
-"""The `portal` command for operators: serve, db upgrade, demo load, check (names are stable)."""
+"""The `portal` command for operators: serve, db upgrade, db copy, demo load, backup, restore,
+purge, check (names are stable)."""
 
 from __future__ import annotations
 
@@ -99,6 +100,55 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     for table, next_id in report.sequences.items():
         print(f"  {table}: prochain id {next_id}")
     print("Pour servir depuis PostgreSQL : PORTAL_DATABASE_URL=<la cible> portal serve")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database and the uploaded files, taken while the portal serves."""
+    from pathlib import Path
+
+    from portal.backup import BackupError, backup
+
+    settings = _settings()
+    target = Path(args.path).expanduser().resolve()
+    try:
+        report = backup(
+            settings.database_url, settings.data_dir, target, settings.database_busy_timeout_ms
+        )
+    except BackupError as exc:
+        print(f"Sauvegarde impossible : {exc}", file=sys.stderr)
+        return 1
+    database = "portal.sqlite3 (API de sauvegarde SQLite, vérifiée)"
+    if report.database == "postgresql":
+        database = "portal.pgdump (pg_dump --format=custom)"
+    print(f"Sauvegarde terminée dans {target} :")
+    print(f"  base : {database}" + (f", révision {report.revision}" if report.revision else ""))
+    print(f"  pièces justificatives : {report.files} fichier(s), {report.bytes} octets")
+    if report.missing:
+        print(f"  supprimés pendant la copie (absents) : {', '.join(report.missing)}")
+    print("La clé secrète (PORTAL_SECRET_KEY) n'est pas dans la sauvegarde : gardez-la à part.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Fill an empty data folder (and an empty PostgreSQL database) from a backup."""
+    from pathlib import Path
+
+    from portal.backup import BackupError, restore
+    from portal.migrate import upgrade
+
+    settings = _settings()
+    source = Path(args.path).expanduser().resolve()
+    try:
+        report = restore(source, settings.database_url, settings.data_dir)
+    except BackupError as exc:
+        print(f"Restauration impossible : {exc}", file=sys.stderr)
+        return 1
+    upgrade(settings.database_url)  # a backup of an older version is brought up to this one
+    print(f"Restauration terminée dans {settings.data_dir} :")
+    print(f"  base : {report.database}, schéma mis à jour")
+    print(f"  pièces justificatives : {report.files} fichier(s), {report.bytes} octets")
+    print("Démarrez le portail : portal serve")
     return 0
 
 
@@ -213,6 +263,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.add_parser("load", help="load demo data (idempotent)").set_defaults(
         func=cmd_demo_load
     )
+
+    backup = commands.add_parser(
+        "backup", help="copy the database and the uploaded files to an empty folder, while serving"
+    )
+    backup.add_argument("path", metavar="PATH", help="a new or empty folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty data folder (PORTAL_DATA_DIR)"
+    )
+    restore.add_argument("path", metavar="PATH", help="a folder written by `portal backup`")
+    restore.set_defaults(func=cmd_restore)
 
     commands.add_parser(
         "purge", help="erase the accounts not activated within 48 h (idempotent)"

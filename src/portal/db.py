@@ -36,15 +36,33 @@ _PG_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
 
 
 # What SQLite says when it cannot take a write now: the lock held past the busy timeout, a full
-# disk. Such a request is answered 503 with Retry-After (portal.web.errors); any other
-# OperationalError is a bug.
-UNAVAILABLE_SIGNS = ("database is locked", "database or disk is full", "database table is locked")
+# disk; what PostgreSQL (asyncpg) says while the server stops, restarts or cannot be reached. Such
+# a request is answered 503 with Retry-After (portal.web.errors): its transaction was rolled back
+# or never began. Any other database error is a bug.
+UNAVAILABLE_SIGNS = (
+    "database is locked",
+    "database or disk is full",
+    "database table is locked",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "terminating connection due to administrator command",
+    "connection was closed in the middle of operation",
+    "connection is closed",
+    "cannot perform operation: another operation is in progress",
+    "connect call failed",
+)
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    """The database refused for a while (locked past the busy timeout, disk full)."""
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(sign in text for sign in UNAVAILABLE_SIGNS)
+    """The database refused for a while (locked past the busy timeout, disk full, PostgreSQL
+    stopped or restarting, its connection cut)."""
+    if isinstance(exc, ConnectionError):  # refused, reset: asyncpg lets them through unwrapped
+        return True
+    original = getattr(exc, "orig", None) or exc
+    text = f"{type(original).__name__}: {original}".lower()
+    return any(sign in text for sign in UNAVAILABLE_SIGNS) or "connectiondoesnotexist" in text
 
 
 def utcnow() -> datetime:

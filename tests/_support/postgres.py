@@ -119,10 +119,18 @@ class Cluster:
                 "-c shared_buffers=32MB",
             ]
         )
+        self.options = options
+        self.start()
+
+    def start(self) -> None:
         log = str(self.root / "server.log")
         self._run(
-            "pg_ctl", "-D", str(self.data), "-l", log, "-w", "-t", "60", "-o", options, "start"
+            "pg_ctl", "-D", str(self.data), "-l", log, "-w", "-t", "60", "-o", self.options, "start"
         )
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (``start()`` brings it back): a restart's gap."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bin_dir / program), *args]

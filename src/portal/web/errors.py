@@ -16,7 +16,6 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from sqlalchemy.exc import OperationalError
 
 from portal.db import database_unavailable
 from portal.web.front import current_request_id
@@ -136,17 +135,22 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return error_response(request, exc.status_code, headers=headers)  # type: ignore[return-value]
 
 
-def database_error_handler(request: Request, exc: OperationalError) -> Response:
+def database_error_handler(request: Request, exc: Exception) -> Response:
     if database_unavailable(exc):
         logger.warning(
-            "database unavailable on %s %s: %s", request.method, request.url.path, exc.orig
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            getattr(exc, "orig", None) or exc,
         )
         return service_unavailable(request)  # type: ignore[return-value]
     return internal_error_handler(request, exc)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, OperationalError) and database_unavailable(exc):
+    # Not only OperationalError: asyncpg's cut connections come as InterfaceError or unwrapped
+    # ConnectionError while PostgreSQL restarts.
+    if database_unavailable(exc):
         return database_error_handler(request, exc)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)  # type: ignore[return-value]

@@ -19,7 +19,6 @@ from itsdangerous import BadSignature, Signer
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Column, delete, update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, SQLModel, select
 
 from portal.db import Database, UTCDateTime, database_unavailable
@@ -186,16 +185,18 @@ class SessionMiddleware:
                     return
                 try:
                     await self._save(state)
-                except OperationalError as exc:
+                except Exception as exc:  # PostgreSQL cut: InterfaceError, ConnectionError
                     if not database_unavailable(exc):
                         raise
                     if not (state.dirty or state.revoked):
                         # Only the "last seen" touch was lost: the page is still true.
-                        logger.warning("session touch skipped: %s", exc.orig)
+                        logger.warning("session touch skipped: %s", getattr(exc, "orig", exc))
                         state.touch = False
                     else:
                         # A login, a logout, a flash could not be kept: say so, honestly.
-                        logger.warning("session not saved, answering 503: %s", exc.orig)
+                        logger.warning(
+                            "session not saved, answering 503: %s", getattr(exc, "orig", exc)
+                        )
                         replaced = True
                         await _send_unavailable(send)
                         return
