@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.catalog.places import CommuneOption
 from portal.registrations.choices import Choices, PaperChoice
 from portal.registrations.steps import identification, papers, qualification, situation
 
@@ -20,6 +21,13 @@ CHOICES = Choices(
     },
     establishments={"0783371R": "078", "0350024F": "035"},
     postal_prefixes=("78", "35", "971", "97133"),
+    communes={
+        "78270": [
+            CommuneOption("78048", "78270-BENNECOURT", "BENNECOURT", "078", "78270"),
+            CommuneOption("78068", "78270-BLARU", "BLARU", "078", "78270"),
+        ],
+        "78000": [CommuneOption("78646", "78000-VERSAILLES", "VERSAILLES", "078", "78000")],
+    },
 )
 IDENT = {
     "address_country": "100",
@@ -42,6 +50,36 @@ def test_identification_valid_and_normalised() -> None:
     assert result.valid
     assert result.clean["phone"] == "0123456789"
     assert result.clean["locality"] == "BLARU"
+    assert result.clean["commune"] == "78068"  # the commune named, by its INSEE code
+
+
+def test_locality_is_a_commune_of_the_postal_code_in_france() -> None:
+    def clean(values: dict[str, str]) -> tuple[str, str]:
+        result = identification.validate({**IDENT, **values}, CHOICES)
+        assert result.valid, result.errors
+        return result.clean["commune"], result.clean["locality"]
+
+    assert clean({"commune": "78068", "locality": ""}) == ("78068", "BLARU")
+    assert clean({"commune": "", "locality": "78270-BENNECOURT"}) == ("78048", "BENNECOURT")
+    # One commune behind the postal code: it is the one.
+    assert clean({"postal_code": "78000", "locality": ""}) == ("78646", "VERSAILLES")
+    # A commune of another postal code is not one of these.
+    assert errors_of({"commune": "78646", "locality": ""}) == {
+        "commune": "Choisissez votre localité parmi les communes du code postal 78270."
+    }
+    # Abroad (and in the COM that the base does not cover), the locality is typed.
+    abroad = identification.validate(
+        {**IDENT, "address_country": "131", "postal_code": "1000", "locality": "Bruxelles"},
+        CHOICES,
+    )
+    assert abroad.valid and (abroad.clean["commune"], abroad.clean["locality"]) == (
+        "",
+        "BRUXELLES",
+    )
+    barth = identification.validate(
+        {**IDENT, "postal_code": "97133", "locality": "Gustavia"}, CHOICES
+    )
+    assert barth.valid and barth.clean["locality"] == "GUSTAVIA"
 
 
 @pytest.mark.parametrize(
@@ -70,7 +108,17 @@ def test_identification_valid_and_normalised() -> None:
             "postal_code",
             "Le code postal ne doit pas dépasser 10 caractères.",
         ),
-        ({"locality": ""}, "locality", "Saisissez votre localité."),
+        (
+            {"locality": ""},
+            "commune",
+            "Choisissez votre localité parmi les communes du code postal 78270.",
+        ),
+        (
+            {"postal_code": "78999"},
+            "postal_code",
+            "Le code postal 78999 ne correspond à aucune commune : vérifiez-le.",
+        ),
+        ({"address_country": "131", "locality": ""}, "locality", "Saisissez votre localité."),
         ({"nationality": ""}, "nationality", "Choisissez votre nationalité."),
         ({"nationality": "777"}, "nationality", "Choisissez une nationalité dans la liste."),
     ],
@@ -80,7 +128,7 @@ def test_identification_messages(values: dict[str, str], field: str, message: st
 
 
 def test_locality_and_phone_shapes() -> None:
-    assert errors_of({"locality": "<script>"})["locality"].startswith(
+    assert errors_of({"address_country": "131", "locality": "<script>"})["locality"].startswith(
         "La localité ne peut contenir"
     )
     assert errors_of({"phone": "12345"})["phone"].startswith(
