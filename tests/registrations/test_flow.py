@@ -166,8 +166,9 @@ async def test_save_leaves_for_the_number_and_a_replay_for_the_registration(
         saved = await submit(app, candidate, clock, key, steps.SUMMARY, {"action": "enregistrer"})
     assert isinstance(saved, Leave) and saved.place is Place.number and saved.number == "001"
     assert draft_writes(seen) == []  # the draft is consumed, not written
-    # 20 before flow.py (the web session aside); +1: the communes of the address, checked again
-    assert len(seen) <= 17, seen
+    # 20 before flow.py (the web session aside); +2: the communes of the address and of the
+    # workplace's locality, checked again
+    assert len(seen) <= 18, seen
     from portal.registrations.errors import DraftAlreadySaved
 
     try:

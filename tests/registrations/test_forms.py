@@ -8,10 +8,15 @@ from portal.catalog.places import CommuneOption
 from portal.registrations.choices import Choices, PaperChoice
 from portal.registrations.steps import identification, papers, qualification, situation
 
+VERSAILLES = CommuneOption("78646", "78000-VERSAILLES", "VERSAILLES", "078", "78000")
 CHOICES = Choices(
     countries=[("100", "FRANCE (DONT OUTRE-MER)"), ("131", "BELGIQUE")],
     nationalities=[("100", "Français"), ("131", "Belge")],
-    departments=[("078", "078 - YVELINES"), ("035", "035 - ILLE ET VILAINE")],
+    departments=[
+        ("078", "078 - YVELINES"),
+        ("035", "035 - ILLE ET VILAINE"),
+        ("977", "977 - SAINT BARTHELEMY"),
+    ],
     corps=[("AC1D", "AGENT CONTRACTUEL 1ER DEGRE")],
     statuses=[("TIT", "Titulaire")],
     positions=[("ACT", "Activité")],
@@ -27,6 +32,17 @@ CHOICES = Choices(
             CommuneOption("78068", "78270-BLARU", "BLARU", "078", "78270"),
         ],
         "78000": [CommuneOption("78646", "78000-VERSAILLES", "VERSAILLES", "078", "78000")],
+    },
+    localities={
+        ("078", "78000-VERSAILLES"): [VERSAILLES],
+        ("078", "VERSAILLES"): [VERSAILLES],
+        ("078", "LE"): [
+            CommuneOption("78160", "78860-LE CHESNAY", "LE CHESNAY", "078", "78150"),
+            CommuneOption(
+                "78356", "78310-LE MESNIL-SAINT-DENIS", "LE MESNIL-SAINT-DENIS", "078", "78320"
+            ),
+        ],
+        ("977", "GUSTAVIA"): [],
     },
 )
 IDENT = {
@@ -216,6 +232,27 @@ def test_situation_valid_and_establishment_required_in_france() -> None:
         {**SITUATION, "work_country": "131", "work_department": "", "establishment": "X"}, CHOICES
     )
     assert abroad.valid and abroad.clean["establishment"] == ""
+
+
+def test_work_locality_is_a_commune_of_the_department() -> None:
+    def check(locality: str, department: str = "078") -> tuple[str, str | None]:
+        result = situation.validate(
+            {**SITUATION, "work_department": department, "work_locality": locality}, CHOICES
+        )
+        return result.clean["work_locality"], result.errors.get("work_locality")
+
+    assert check("Versailles") == ("78000-VERSAILLES", None)  # written as the guide shows it
+    assert check("78000-versailles") == ("78000-VERSAILLES", None)
+    assert check("Le")[1] == (
+        "Précisez la localité parmi les communes du département, par exemple : "
+        "78860-LE CHESNAY, 78310-LE MESNIL-SAINT-DENIS."
+    )
+    assert check("Brest")[1] == (
+        "Aucune commune de ce département ne correspond : saisissez le début de son nom ou son "
+        "code postal, puis choisissez-la dans la liste (par exemple 78000-VERSAILLES)."
+    )
+    # Saint-Barthélemy: the base lists no commune there, what is typed is kept.
+    assert check("Gustavia", department="977") == ("GUSTAVIA", None)
 
 
 PAPERS = [

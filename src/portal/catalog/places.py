@@ -332,6 +332,41 @@ def address_locality(
     return AddressLocality(postal_code, options, found)
 
 
+@dataclass(frozen=True)
+class WorkLocality:
+    """A workplace's "Localité" within its département, or why none is."""
+
+    chosen: CommuneOption | None
+    error: str | None = None
+
+
+def work_locality(
+    department_code: str, options: Sequence[CommuneOption], typed: str
+) -> WorkLocality:
+    """The commune of the département that ``typed`` names ("78000-VERSAILLES", "Versailles",
+    "78000"), among the ``options`` found for it; a typed one where the base lists none."""
+    if department_code in WITHOUT_COMMUNES:
+        return WorkLocality(None)
+    exact = pick_commune(options, typed)
+    postal, key = postal_and_name(typed)
+    if exact is None and not key and len(postal) == 5:
+        same = [o for o in options if o.postal_code == postal]
+        exact = same[0] if len(same) == 1 else None
+    if exact is not None:
+        return WorkLocality(exact)
+    if not options:
+        return WorkLocality(
+            None,
+            "Aucune commune de ce département ne correspond : saisissez le début de son nom ou "
+            "son code postal, puis choisissez-la dans la liste (par exemple 78000-VERSAILLES).",
+        )
+    shown = ", ".join(o.label for o in options[:4])
+    return WorkLocality(
+        None,
+        f"Précisez la localité parmi les communes du département, par exemple : {shown}.",
+    )
+
+
 async def localities(
     session: AsyncSession, department_code: str, typed: str, limit: int = SUGGESTION_LIMIT
 ) -> list[CommuneOption]:
