@@ -98,8 +98,8 @@ class SituationStep(Step):
         return validate(values, context.choices)
 
     async def prepare(self, values: Mapping[str, Any], context: StepContext, session: Any) -> None:
-        """The communes of the département matching the locality typed, and the département of
-        the establishment the form names, if the wizard lacks it."""
+        """The communes of the département matching the locality typed, and the establishment the
+        form names (its département, and to show it chosen), if the wizard lacks it."""
         department = clean_text(values.get("work_department"))
         locality = clean_text(values.get("work_locality")).upper()
         key = (department, locality)
@@ -108,10 +108,14 @@ class SituationStep(Step):
                 session, department, locality, limit=places.SUGGESTION_LIMIT
             )
         uai = clean_text(values.get(ESTABLISHMENT)).upper()
-        if uai and uai not in context.choices.establishments:
+        shown = getattr(context, "selected_establishment", None)
+        if uai and (uai not in context.choices.establishments or shown is None or shown.uai != uai):
             place = await session.get(Establishment, uai)
             if place is not None:
                 context.choices.establishments[uai] = place.department_code
+                if hasattr(context, "selected_establishment"):
+                    # the form shows it again, chosen, when it comes back with an error
+                    context.selected_establishment = place
 
     async def search(self, values: Mapping[str, Any], session: Any) -> list[Any] | None:
         return await search_establishments(
