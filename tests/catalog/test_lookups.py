@@ -103,3 +103,25 @@ async def test_bad_parameters_are_refused_not_crashed(client, demo) -> None:  # 
         "/communes?postal_code=13780&commune=83105&periode=999999"
     )
     assert unknown_period.status_code == 200 and "relève" not in unescape(unknown_period.text)
+
+
+async def test_lookups_within_budget(client, demo) -> None:  # type: ignore[no-untyped-def]
+    """The largest list (51300: 46 communes) swaps in within the fragment budget; each lookup's
+    page within the page budget (tests/web/test_budget.py)."""
+    from tests.web.test_budget import FRAGMENT_BUDGET, PAGE_BUDGET, wire_size
+
+    largest = await client.htmx_get("/communes?postal_code=51300")
+    assert html_options(largest.text) == 46
+    for path in (
+        "/communes?postal_code=51300&periode=1",
+        "/communes/naissance?birth_department=062&birth_city=s",
+        "/communes/localites?work_department=013&work_locality=ma",
+    ):
+        fragment = await wire_size(client, path, **{"HX-Request": "true"})
+        assert 0 < fragment <= FRAGMENT_BUDGET, (path, fragment)
+        page = await wire_size(client, path)
+        assert 0 < page <= PAGE_BUDGET, (path, page)
+
+
+def html_options(html: str) -> int:
+    return len(options(unescape(html))) - 1  # the empty "Choisir..." first

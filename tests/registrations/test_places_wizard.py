@@ -125,3 +125,15 @@ async def test_the_workplace_locality_and_a_real_lycee(client, app, candidate) -
     assert location(moved).endswith("/epreuves")
     clean = (await draft_data(app))["clean"]["situation"]
     assert (clean["work_locality"], clean["establishment"]) == ("78000-VERSAILLES", "0782562L")
+
+
+async def test_the_longest_commune_list_keeps_the_tab_within_budget(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    from tests.registrations.test_pages import PAGE_BUDGET, compressed
+
+    await log_in(client)
+    base = await start(client, app)
+    shown = await client.submit(
+        f"{base}/identification", {**ADDRESS, "postal_code": "51300", "action": "actualiser"}
+    )
+    assert unescape(shown.text).count('">51300-') == 46
+    assert compressed(shown.content) <= PAGE_BUDGET, compressed(shown.content)
