@@ -156,8 +156,8 @@ class IdentificationStep(Step):
 
     @staticmethod
     def address(values: Mapping[str, Any], choices: Choices) -> places.AddressLocality | None:
-        """What "Localité" offers for these values: the communes of the postal code (France),
-        or None for a typed locality (abroad, or no postal code yet)."""
+        """What "Localité" offers for these values: the communes of the postal code in France
+        (none yet while the postal code is not a known one), or None abroad (typed)."""
         if (clean_text(values.get("address_country")) or FRANCE) != FRANCE:
             return None
         postal = clean_text(values.get("postal_code")).replace(" ", "")
