@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.accounts.controllers import CONTROLLERS as ACCOUNT_CONTROLLERS
-from portal.catalog.controllers import CatalogController, RegisterController
+from portal.catalog.controllers import CatalogController, PlacesController, RegisterController
 from portal.documents.controllers import DocumentsController, VerificationController
 from portal.pages.controllers import PagesController
 from portal.pieces.controllers import PiecesController
@@ -17,6 +17,7 @@ def route_handlers() -> list[Any]:
         PagesController,
         CatalogController,
         RegisterController,
+        PlacesController,
         *ACCOUNT_CONTROLLERS,
         RegistrationsController,
         DocumentsController,

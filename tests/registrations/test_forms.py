@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from portal.catalog.places import CommuneOption
 from portal.registrations.choices import Choices, PaperChoice
 from portal.registrations.steps import identification, papers, qualification, situation
 
+VERSAILLES = CommuneOption("78646", "78000-VERSAILLES", "VERSAILLES", "078", "78000")
 CHOICES = Choices(
     countries=[("100", "FRANCE (DONT OUTRE-MER)"), ("131", "BELGIQUE")],
     nationalities=[("100", "Français"), ("131", "Belge")],
-    departments=[("078", "078 - YVELINES"), ("035", "035 - ILLE ET VILAINE")],
+    departments=[
+        ("078", "078 - YVELINES"),
+        ("035", "035 - ILLE ET VILAINE"),
+        ("977", "977 - SAINT BARTHELEMY"),
+    ],
     corps=[("AC1D", "AGENT CONTRACTUEL 1ER DEGRE")],
     statuses=[("TIT", "Titulaire")],
     positions=[("ACT", "Activité")],
@@ -20,6 +26,24 @@ CHOICES = Choices(
     },
     establishments={"0783371R": "078", "0350024F": "035"},
     postal_prefixes=("78", "35", "971", "97133"),
+    communes={
+        "78270": [
+            CommuneOption("78048", "78270-BENNECOURT", "BENNECOURT", "078", "78270"),
+            CommuneOption("78068", "78270-BLARU", "BLARU", "078", "78270"),
+        ],
+        "78000": [CommuneOption("78646", "78000-VERSAILLES", "VERSAILLES", "078", "78000")],
+    },
+    localities={
+        ("078", "78000-VERSAILLES"): [VERSAILLES],
+        ("078", "VERSAILLES"): [VERSAILLES],
+        ("078", "LE"): [
+            CommuneOption("78160", "78860-LE CHESNAY", "LE CHESNAY", "078", "78150"),
+            CommuneOption(
+                "78356", "78310-LE MESNIL-SAINT-DENIS", "LE MESNIL-SAINT-DENIS", "078", "78320"
+            ),
+        ],
+        ("977", "GUSTAVIA"): [],
+    },
 )
 IDENT = {
     "address_country": "100",
@@ -42,6 +66,36 @@ def test_identification_valid_and_normalised() -> None:
     assert result.valid
     assert result.clean["phone"] == "0123456789"
     assert result.clean["locality"] == "BLARU"
+    assert result.clean["commune"] == "78068"  # the commune named, by its INSEE code
+
+
+def test_locality_is_a_commune_of_the_postal_code_in_france() -> None:
+    def clean(values: dict[str, str]) -> tuple[str, str]:
+        result = identification.validate({**IDENT, **values}, CHOICES)
+        assert result.valid, result.errors
+        return result.clean["commune"], result.clean["locality"]
+
+    assert clean({"commune": "78068", "locality": ""}) == ("78068", "BLARU")
+    assert clean({"commune": "", "locality": "78270-BENNECOURT"}) == ("78048", "BENNECOURT")
+    # One commune behind the postal code: it is the one.
+    assert clean({"postal_code": "78000", "locality": ""}) == ("78646", "VERSAILLES")
+    # A commune of another postal code is not one of these.
+    assert errors_of({"commune": "78646", "locality": ""}) == {
+        "commune": "Choisissez votre localité parmi les communes du code postal 78270."
+    }
+    # Abroad (and in the COM that the base does not cover), the locality is typed.
+    abroad = identification.validate(
+        {**IDENT, "address_country": "131", "postal_code": "1000", "locality": "Bruxelles"},
+        CHOICES,
+    )
+    assert abroad.valid and (abroad.clean["commune"], abroad.clean["locality"]) == (
+        "",
+        "BRUXELLES",
+    )
+    barth = identification.validate(
+        {**IDENT, "postal_code": "97133", "locality": "Gustavia"}, CHOICES
+    )
+    assert barth.valid and barth.clean["locality"] == "GUSTAVIA"
 
 
 @pytest.mark.parametrize(
@@ -70,7 +124,17 @@ def test_identification_valid_and_normalised() -> None:
             "postal_code",
             "Le code postal ne doit pas dépasser 10 caractères.",
         ),
-        ({"locality": ""}, "locality", "Saisissez votre localité."),
+        (
+            {"locality": ""},
+            "commune",
+            "Choisissez votre localité parmi les communes du code postal 78270.",
+        ),
+        (
+            {"postal_code": "78999"},
+            "postal_code",
+            "Le code postal 78999 ne correspond à aucune commune : vérifiez-le.",
+        ),
+        ({"address_country": "131", "locality": ""}, "locality", "Saisissez votre localité."),
         ({"nationality": ""}, "nationality", "Choisissez votre nationalité."),
         ({"nationality": "777"}, "nationality", "Choisissez une nationalité dans la liste."),
     ],
@@ -80,7 +144,7 @@ def test_identification_messages(values: dict[str, str], field: str, message: st
 
 
 def test_locality_and_phone_shapes() -> None:
-    assert errors_of({"locality": "<script>"})["locality"].startswith(
+    assert errors_of({"address_country": "131", "locality": "<script>"})["locality"].startswith(
         "La localité ne peut contenir"
     )
     assert errors_of({"phone": "12345"})["phone"].startswith(
@@ -168,6 +232,27 @@ def test_situation_valid_and_establishment_required_in_france() -> None:
         {**SITUATION, "work_country": "131", "work_department": "", "establishment": "X"}, CHOICES
     )
     assert abroad.valid and abroad.clean["establishment"] == ""
+
+
+def test_work_locality_is_a_commune_of_the_department() -> None:
+    def check(locality: str, department: str = "078") -> tuple[str, str | None]:
+        result = situation.validate(
+            {**SITUATION, "work_department": department, "work_locality": locality}, CHOICES
+        )
+        return result.clean["work_locality"], result.errors.get("work_locality")
+
+    assert check("Versailles") == ("78000-VERSAILLES", None)  # written as the guide shows it
+    assert check("78000-versailles") == ("78000-VERSAILLES", None)
+    assert check("Le")[1] == (
+        "Précisez la localité parmi les communes du département, par exemple : "
+        "78860-LE CHESNAY, 78310-LE MESNIL-SAINT-DENIS."
+    )
+    assert check("Brest")[1] == (
+        "Aucune commune de ce département ne correspond : saisissez le début de son nom ou son "
+        "code postal, puis choisissez-la dans la liste (par exemple 78000-VERSAILLES)."
+    )
+    # Saint-Barthélemy: the base lists no commune there, what is typed is kept.
+    assert check("Gustavia", department="977") == ("GUSTAVIA", None)
 
 
 PAPERS = [

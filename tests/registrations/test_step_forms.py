@@ -23,7 +23,9 @@ class Context:
 
     account: Any = field(default_factory=lambda: SimpleNamespace(birth_country_code="100"))
     period: Any = field(
-        default_factory=lambda: SimpleNamespace(id=10, qualification=SimpleNamespace(id=1))
+        default_factory=lambda: SimpleNamespace(
+            id=10, qualification=SimpleNamespace(id=1, requires_residence_academy=False)
+        )
     )
     choices: Choices = field(default_factory=lambda: CHOICES)
     papers: list[PaperChoice] = field(default_factory=lambda: list(PAPERS))

@@ -339,22 +339,24 @@ async def test_another_candidates_registration_is_404_everywhere(  # type: ignor
     assert "Vous n'avez aucune inscription en cours" in listing
 
 
-async def test_bia_residence_rule_before_saving(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_bia_residence_rule_at_identification(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9 (10) and 15 (4): the académie of residence is checked on the Identification tab,
+    from the commune when it is known, naming the right académie there."""
     await log_in(client)
     base = await start(client, app, qualification="BIA", academy="versailles", specialty=None)
     rennes = {**IDENTIFICATION, "postal_code": "35000", "locality": "Rennes"}
     page = unescape((await client.get(f"{base}/identification")).text)
     assert "académie de votre lieu de résidence" in page  # the Nota ! is shown up front
-    await client.submit(f"{base}/identification", rennes)
-    await submit_as_shown(client, base, "qualification")
-    assert location(await submit_as_shown(client, base, "epreuves")).endswith("/recapitulatif")
-    recap = unescape((await client.get(f"{base}/recapitulatif")).text)
-    assert "ACADÉMIE DE RENNES" in recap and "Vous ne pouvez pas vous inscrire" in recap
-    refused = await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    refused = await client.submit(f"{base}/identification", rennes)
     assert refused.status_code == 200
+    problem = field_error(unescape(refused.text), "commune")
+    assert "ACADÉMIE DE RENNES" in problem and "35000-RENNES (035 - ILLE ET VILAINE)" in problem
+    assert location(await client.get(f"{base}/epreuves")).endswith("/identification")
     async with app.state.db.read() as session:
         assert (await session.exec(select(Registration))).all() == []
     await client.submit(f"{base}/identification", {**IDENTIFICATION, "action": "suivant"})
+    await submit_as_shown(client, base, "qualification")
+    assert location(await submit_as_shown(client, base, "epreuves")).endswith("/recapitulatif")
     saved = await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
     assert location(saved) == "/mes-inscriptions/001/numero"
     number = unescape((await client.get("/mes-inscriptions/001/numero")).text)

@@ -23,6 +23,10 @@ class FormContext:
     # The account's own names and email, when it is known (edit, reset): a new password must
     # not contain them; on sign-up they come from the form itself.
     personal: Personal = field(default_factory=Personal)
+    # The commune of birth typed, looked up in its département: None when not looked up (born
+    # abroad, no département yet, a COM the base does not cover), and names to suggest.
+    birth_city_known: bool | None = None
+    birth_city_suggestions: list[str] = field(default_factory=list)
 
     def options(self, kind: str | None) -> list[tuple[str, str]]:
         if kind == "civility":
@@ -31,6 +35,8 @@ class FormContext:
             return self.countries
         if kind == "department":
             return self.departments
+        if kind == "commune":
+            return [(name, name) for name in self.birth_city_suggestions]
         return []
 
 
@@ -75,7 +81,12 @@ IDENTITY_FIELDS = (
         required=False,
         hint="Obligatoire si vous êtes né(e) en France.",
     ),
-    Field("birth_city", "Commune de naissance"),
+    Field(
+        "birth_city",
+        "Commune de naissance",
+        options="commune",  # suggestions as the candidate types (a <datalist>)
+        autocomplete="off",
+    ),
 )
 IDENTITY_NAMES = tuple(spec.name for spec in IDENTITY_FIELDS)
 EMAIL_FIELDS = (

@@ -169,7 +169,25 @@ def check_birth_city(values: Values, ctx: FormContext) -> str | None:
             "La commune de naissance ne peut contenir que des lettres, des chiffres, des espaces "
             "et les signes - ' ( ) ."
         )
+    if ctx.birth_city_known is False and not birth_city_confirmed(values):
+        return BIRTH_CITY_NOT_FOUND
     return None
+
+
+# A commune that has since merged or been renamed is not in today's list: the candidate is asked
+# to check the spelling, and may confirm it (never a dead end).
+BIRTH_CITY_NOT_FOUND = (
+    "Nous ne trouvons pas cette commune dans le département choisi : vérifiez l'orthographe. "
+    "Si elle est juste (une commune qui a depuis fusionné ou changé de nom, par exemple), "
+    "cochez « Je confirme ma commune de naissance »."
+)
+BIRTH_CITY_CONFIRMED = "birth_city_confirmed"  # the checkbox; its value is the city confirmed
+
+
+def birth_city_confirmed(values: Values) -> bool:
+    """Whether the candidate confirmed the commune typed (and not an earlier one)."""
+    city = clean_text(values.get("birth_city")).upper()
+    return bool(city) and clean_text(values.get(BIRTH_CITY_CONFIRMED)).upper() == city
 
 
 def email_problem(value: str | None) -> str | None:

@@ -12,9 +12,15 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.catalog import CatalogError, opendata, service
+from portal.catalog import CatalogError, opendata, places, service
+from portal.catalog.models import Academy as AcademyRow
+from portal.catalog.models import Department
+from portal.catalog.residence import Residence, residence_problem
 from portal.db import Database
+from portal.forms import FRANCE
 from portal.web.auth import requires_account
 from portal.web.htmx import render
 from portal.web.links import Links
@@ -169,3 +175,118 @@ class RegisterController(Controller):
             template_name="catalog/register_closed.html.j2",
             context={"view": view, "refusal": refusal, "now": now, "back": back},
         )
+
+
+class PlacesController(Controller):
+    """Lookups in the reference data (public, read-only): the communes of a postal code, commune
+    names as a candidate types them. An htmx request gets the fragment its field swaps in (never
+    pushed to the address bar); the same URL loaded directly answers a whole page."""
+
+    include_in_schema = False
+
+    @get("/communes", name="catalog:communes")
+    async def communes(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        postal_code: Annotated[str, QueryParameter(max_length=10)] = "",
+        commune: Annotated[str, QueryParameter(max_length=10)] = "",
+        locality: Annotated[str, QueryParameter(max_length=80)] = "",
+        address_country: Annotated[str, QueryParameter(max_length=3)] = FRANCE,
+        period_id: Annotated[int | None, QueryParameter(name="periode", ge=1, le=2**31 - 1)] = None,
+    ) -> Template:
+        """ "Localité" for a postal code: its communes ("78270-BLARU"), and for a qualification
+        that requires it (BIA) whether that commune is in the period's académie."""
+        postal = postal_code.replace(" ", "")
+        address: places.AddressLocality | None = None
+        notice = None
+        if address_country == FRANCE:
+            async with db.read() as session:
+                options = await places.communes_of_postal_code(session, postal)
+                if len(postal) == 5 and postal.isdigit():
+                    address = places.address_locality(postal, options, commune, locality)
+                else:
+                    address = places.AddressLocality(postal, [], None)
+                if period_id is not None and (address.chosen or address.typed):
+                    notice = await _residence_notice(session, period_id, address)
+        values = {"locality": locality, "postal_code": postal}
+        context = {
+            "address": address,
+            "values": values,
+            "errors": {},
+            "notice": notice,
+            "lookup_url": request.url.path + (f"?periode={period_id}" if period_id else ""),
+        }
+        return render(
+            request,
+            "catalog/communes.html.j2",
+            context,
+            fragment="catalog/partials/_address_locality.html.j2",
+        )
+
+    @get("/communes/naissance", name="catalog:birthplaces")
+    async def birthplaces(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        birth_department: Annotated[str, QueryParameter(max_length=3)] = "",
+        birth_city: Annotated[str, QueryParameter(max_length=80)] = "",
+    ) -> Template:
+        """Commune names of the birth département starting with what was typed ("BEU")."""
+        async with db.read() as session:
+            names = await places.suggest_communes(session, birth_department, birth_city)
+        return render(
+            request,
+            "catalog/suggestions.html.j2",
+            {"suggestions": names, "typed": birth_city, "department": birth_department},
+            fragment="catalog/partials/_suggestions.html.j2",
+        )
+
+    @get("/communes/localites", name="catalog:localities")
+    async def localities(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        work_department: Annotated[str, QueryParameter(max_length=3)] = "",
+        work_locality: Annotated[str, QueryParameter(max_length=80)] = "",
+    ) -> Template:
+        """Communes of a département as "78000-VERSAILLES", starting with what was typed."""
+        async with db.read() as session:
+            found = await places.localities(session, work_department, work_locality)
+        return render(
+            request,
+            "catalog/suggestions.html.j2",
+            {
+                "suggestions": [o.label for o in found],
+                "typed": work_locality,
+                "department": work_department,
+            },
+            fragment="catalog/partials/_suggestions.html.j2",
+        )
+
+
+async def _residence_notice(
+    session: AsyncSession, period_id: int, address: places.AddressLocality
+) -> str | None:
+    """The académie-of-residence rule for the period, as the Identification tab states it."""
+    view = await service.get_period(session, period_id)
+    if view is None or not view.qualification.requires_residence_academy:
+        return None
+    insee = address.chosen.value if address.chosen else None
+    found = await places.academy_of_residence(session, address.postal_code, insee)
+    if found is None:
+        return None
+    department = await session.get(Department, found.department_code)
+    names = {a.code: a.name for a in (await session.exec(select(AcademyRow))).all()}
+    return residence_problem(
+        qualification_name=view.qualification.name,
+        period_academy_code=view.academy.code,
+        academy_names=names,
+        country_code=FRANCE,
+        postal_code=address.postal_code,
+        departments=[],
+        residence=Residence(
+            found.department_code, department.name if department else "", found.academy_code
+        ),
+        place=address.chosen.label if address.chosen else "",
+    )

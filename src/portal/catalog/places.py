@@ -208,6 +208,10 @@ async def load_communes(db: Database, settings: Settings, now: datetime) -> dict
 
 
 # -- lookups ---------------------------------------------------------------------------------------
+# The départements and COM that La Poste's base does not cover: a free-text locality there.
+WITHOUT_COMMUNES = frozenset({"977", "978", "986", "987", "988"})
+
+
 @dataclass(frozen=True)
 class CommuneOption:
     """One commune offered for a postal code: ``value`` is its INSEE code, ``label`` "78270-BLARU"."""
@@ -216,6 +220,12 @@ class CommuneOption:
     label: str
     name: str
     department_code: str
+    postal_code: str = ""
+
+    @property
+    def key(self) -> str:
+        """Its name as names compare (``search_key``)."""
+        return _key_of_plain(self.name)
 
 
 async def communes_of_postal_code(session: AsyncSession, postal_code: str) -> list[CommuneOption]:
@@ -236,10 +246,153 @@ async def communes_of_postal_code(session: AsyncSession, postal_code: str) -> li
             + (f" ({c.department_code})" if labels.count(c.label) > 1 else ""),
             name=c.label,
             department_code=c.department_code,
+            postal_code=c.postal_code,
         )
         for c in rows
     ]
     return sorted(options, key=lambda o: (o.label, o.value))
+
+
+def postal_and_name(typed: str) -> tuple[str, str]:
+    """What was typed for a locality, as (postal code or its start, folded name):
+    ``78000-VERSAILLES`` → ("78000", "VERSAILLES"); ``versailles`` → ("", "VERSAILLES")."""
+    found = _TYPED_LOCALITY.fullmatch(" ".join(typed.split()))
+    if found is None:
+        return "", search_key(typed)
+    return found.group(1) or "", search_key(found.group(2) or "")
+
+
+def _names(option: CommuneOption, postal: str, key: str) -> bool:
+    if postal and option.postal_code != postal:
+        return False
+    # "PARIS" names "Paris 1er Arrondissement" once the postal code says which one.
+    return option.key == key or (
+        bool(postal) and option.key.startswith(key + " ") and option.key.endswith("ARRONDISSEMENT")
+    )
+
+
+_TYPED_LOCALITY = re.compile(r"(\d{1,5})?\s*-?\s*(.*)")
+
+
+def pick_commune(options: Sequence[CommuneOption], typed: str) -> CommuneOption | None:
+    """The one option that what was typed names: its INSEE code, its label ("78270-BLARU"), or
+    its name (with or without its postal code), accents and case folded; None when none or
+    several do."""
+    typed = " ".join(typed.split())
+    if not typed:
+        return None
+    for option in options:
+        if typed.upper() in (option.value, option.label):
+            return option
+    postal, key = postal_and_name(typed)
+    if not key:
+        return None
+    found = [o for o in options if _names(o, postal, key)]
+    return found[0] if len(found) == 1 else None
+
+
+def covered(postal_code: str) -> bool:
+    """Whether La Poste's base lists the communes of this postal code's territory (not the COM
+    of ``WITHOUT_COMMUNES``: 97133 Saint-Barthélemy, 97150 Saint-Martin, 986, 987, 988)."""
+    return not postal_code.startswith(("97133", "97150", "986", "987", "988"))
+
+
+@dataclass(frozen=True)
+class AddressLocality:
+    """The "Localité" of an address in France, as the form shows it and checks it."""
+
+    postal_code: str
+    options: list[CommuneOption]
+    chosen: CommuneOption | None
+    error: str | None = None  # about the commune (none chosen)
+    postal_error: str | None = None  # about the postal code (no commune has it)
+
+    @property
+    def typed(self) -> bool:
+        """A free-text locality: a COM whose communes the base does not list."""
+        code = self.postal_code
+        return not self.options and len(code) == 5 and code.isdigit() and not covered(code)
+
+
+def address_locality(
+    postal_code: str, options: list[CommuneOption], chosen: str, typed: str = ""
+) -> AddressLocality:
+    """The commune chosen among the postal code's ``options`` (by INSEE code, label or name; the
+    only one when there is one), or why none is."""
+    postal_code = postal_code.strip()
+    if not options:
+        if covered(postal_code):
+            message = f"Le code postal {postal_code} ne correspond à aucune commune : vérifiez-le."
+            return AddressLocality(postal_code, [], None, postal_error=message)
+        return AddressLocality(postal_code, [], None)
+    found = pick_commune(options, chosen or typed) or (options[0] if len(options) == 1 else None)
+    if found is None:
+        message = f"Choisissez votre localité parmi les communes du code postal {postal_code}."
+        return AddressLocality(postal_code, options, None, error=message)
+    return AddressLocality(postal_code, options, found)
+
+
+@dataclass(frozen=True)
+class WorkLocality:
+    """A workplace's "Localité" within its département, or why none is."""
+
+    chosen: CommuneOption | None
+    error: str | None = None
+
+
+def work_locality(
+    department_code: str, options: Sequence[CommuneOption], typed: str
+) -> WorkLocality:
+    """The commune of the département that ``typed`` names ("78000-VERSAILLES", "Versailles",
+    "78000"), among the ``options`` found for it; a typed one where the base lists none."""
+    if department_code in WITHOUT_COMMUNES:
+        return WorkLocality(None)
+    exact = pick_commune(options, typed)
+    postal, key = postal_and_name(typed)
+    if exact is None and not key and len(postal) == 5:
+        same = [o for o in options if o.postal_code == postal]
+        exact = same[0] if len(same) == 1 else None
+    if exact is not None:
+        return WorkLocality(exact)
+    if not options:
+        return WorkLocality(
+            None,
+            "Aucune commune de ce département ne correspond : saisissez le début de son nom ou "
+            "son code postal, puis choisissez-la dans la liste (par exemple 78000-VERSAILLES).",
+        )
+    shown = ", ".join(o.label for o in options[:4])
+    return WorkLocality(
+        None,
+        f"Précisez la localité parmi les communes du département, par exemple : {shown}.",
+    )
+
+
+async def localities(
+    session: AsyncSession, department_code: str, typed: str, limit: int = SUGGESTION_LIMIT
+) -> list[CommuneOption]:
+    """Communes of a département as "78000-VERSAILLES", whose postal code starts with the digits
+    typed and whose name starts with the words typed ("78000", "vers", "78000-VERSAILLES")."""
+    postal, key = postal_and_name(typed)
+    if not department_code or not (postal or key):
+        return []
+    statement = select(Commune).where(Commune.department_code == department_code)
+    if postal:
+        statement = statement.where(col(Commune.postal_code).like(postal + "%"))
+    if key:
+        statement = statement.where(
+            col(Commune.search_name).like(key.replace("%", "").replace("_", "") + "%")
+        )
+    statement = statement.order_by(col(Commune.search_name), col(Commune.postal_code)).limit(limit)
+    return [
+        CommuneOption(
+            value=c.insee_code,
+            label=f"{c.postal_code}-{c.label}",
+            name=c.label,
+            department_code=c.department_code,
+            postal_code=c.postal_code,
+        )
+        for c in (await session.exec(statement)).all()
+    ]
 
 
 async def commune_of_postal_code(

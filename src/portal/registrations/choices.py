@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from portal.catalog.places import CommuneOption, ResidenceAcademy
+
 
 @dataclass
 class Choices:
@@ -23,6 +25,15 @@ class Choices:
     # The département of each establishment the submitted form names (UAI -> département).
     establishments: dict[str, str] = field(default_factory=dict)
     postal_prefixes: tuple[str, ...] = ()  # every département's postal-code prefixes
+    # (code, name, académie code, postal prefixes) of every département, and académie names
+    department_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    academy_names: dict[str, str] = field(default_factory=dict)
+    # Loaded by the steps' ``prepare`` for the values a form names (reference tables, indexed):
+    communes: dict[str, list[CommuneOption]] = field(default_factory=dict)  # by postal code
+    # (postal code, INSEE code or "") -> the académie of that residence, None when none
+    residences: dict[tuple[str, str], ResidenceAcademy | None] = field(default_factory=dict)
+    # (département, typed locality) -> communes of the département matching it
+    localities: dict[tuple[str, str], list[CommuneOption]] = field(default_factory=dict)
 
     def postal_known(self, postal_code: str) -> bool:
         return any(postal_code.startswith(prefix) for prefix in self.postal_prefixes)

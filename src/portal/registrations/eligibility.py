@@ -1,67 +1,9 @@
-"""Eligibility rules checked before "Enregistrer", never after (guide §5, version 2.0).
-
-For the BIA (and any qualification flagged ``requires_residence_academy``), the candidate must
-register in the académie of residence: postal code → département (longest prefix of the
-reference data) → académie.
-"""
+"""Eligibility rules checked before "Enregistrer" (guide §5, version 2.0): the académie of
+residence (BIA). The rule and its wording live with the places (``portal.catalog.residence``) so
+that the address lookup can name the right académie as soon as the commune is chosen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from portal.catalog.residence import Residence, department_for_postal_code, residence_problem
 
-from portal.forms import FRANCE
-
-
-@dataclass(frozen=True)
-class Residence:
-    department_code: str
-    department_name: str
-    academy_code: str
-
-
-def department_for_postal_code(
-    postal_code: str, departments: Iterable[tuple[str, str, str, str]]
-) -> Residence | None:
-    """``departments`` rows are (code, name, academy_code, space-separated postal prefixes)."""
-    postal_code = postal_code.strip()
-    if len(postal_code) != 5 or not postal_code.isdigit():
-        return None
-    best: tuple[int, Residence] | None = None
-    for code, name, academy_code, prefixes in departments:
-        for prefix in prefixes.split():
-            if postal_code.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), Residence(code, name, academy_code))
-    return best[1] if best else None
-
-
-def residence_problem(
-    *,
-    qualification_name: str,
-    period_academy_code: str,
-    academy_names: dict[str, str],
-    country_code: str,
-    postal_code: str,
-    departments: Iterable[tuple[str, str, str, str]],
-) -> str | None:
-    """None when the address is in the period's académie; else the French explanation."""
-    here = academy_names.get(period_academy_code, period_academy_code)
-    rule = (
-        f"L'inscription au {qualification_name} se fait dans l'académie de votre lieu de résidence."
-    )
-    if country_code != FRANCE:
-        return (
-            f"{rule} Votre adresse est à l'étranger : contactez le service gestionnaire de "
-            f"l'{here} avant de vous inscrire."
-        )
-    residence = department_for_postal_code(postal_code, departments)
-    if residence is None:
-        return f"{rule} Le code postal {postal_code} ne correspond à aucun département."
-    if residence.academy_code == period_academy_code:
-        return None
-    right = academy_names.get(residence.academy_code, residence.academy_code)
-    return (
-        f"{rule} Votre code postal {postal_code} ({residence.department_code} - "
-        f"{residence.department_name}) relève de l'{right}, et non de l'{here}. "
-        f"Inscrivez-vous sur la période d'inscription de l'{right}."
-    )
+__all__ = ["Residence", "department_for_postal_code", "residence_problem"]

@@ -27,11 +27,10 @@ from portal.catalog.models import (
     Nationality,
     Paper,
 )
-from portal.forms import FRANCE
 from portal.registrations import steps
 from portal.registrations.choices import Choices, PaperChoice
-from portal.registrations.eligibility import residence_problem
 from portal.registrations.steps import Record, Step, StepList, WizardState
+from portal.registrations.steps.identification import residence_problem
 
 # -- reference lists, cached: they only change when reference data is reloaded (at start-up) ----
 _REFERENCE_TTL = 300.0
@@ -146,19 +145,11 @@ class Wizard:
         return found
 
     def eligibility_problem(self) -> str | None:
-        if not self.period.qualification.requires_residence_academy:
-            return None
+        """The académie of residence (BIA), from the commune when it is known."""
         identification = self.clean(steps.IDENTIFICATION)
         if identification is None:
             return None
-        return residence_problem(
-            qualification_name=self.period.qualification.name,
-            period_academy_code=self.period.academy.code,
-            academy_names=self.academy_names,
-            country_code=identification.get("address_country", FRANCE),
-            postal_code=identification.get("postal_code", ""),
-            departments=self.department_rows,
-        )
+        return residence_problem(identification, self)
 
     def record(self) -> Record:
         """The clean data as a saved registration keeps it (answers, UAI, paper rows)."""
@@ -269,8 +260,10 @@ async def load_wizard(
             prefix for *_rest, prefixes in lists["department_rows"] for prefix in prefixes.split()
         ),
         establishments={place.uai: place.department_code for place in places.values()},
+        department_rows=lists["department_rows"],
+        academy_names=lists["academy_names"],
     )
-    return Wizard(
+    wizard = Wizard(
         account=account,
         period=period,
         domain=lists["domains"][period.domain_code],
@@ -284,3 +277,10 @@ async def load_wizard(
         selected_establishment=selected,
         academy_names=lists["academy_names"],
     )
+    # What validating the draft's values needs from the reference tables (the communes of its
+    # postal code ...), so that "Enregistrer" checks them again as the tab did.
+    for step in steps.EDITABLE:
+        for values in (data["clean"].get(step.id), data["raw"].get(step.id)):
+            if values:
+                await step.prepare(values, wizard, session)
+    return wizard

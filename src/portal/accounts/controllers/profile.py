@@ -113,7 +113,7 @@ class ProfileController(Controller):
         assert account is not None
         page = _EditPage(request, db, settings, now, links, account_hooks)
         locked = await service.is_locked(db, account_hooks, account_id)
-        ctx = await service.form_context(db, settings, now, editing=True)
+        ctx = await service.form_context(db, settings, now, editing=True, values=data)
         ctx = dataclasses.replace(ctx, personal=forms.personal_of(account))
         errors = forms.validate(fields.edit_fields(settings, locked=locked), data, ctx)
         values = kept(data)
@@ -203,7 +203,9 @@ class _EditPage:
         self, account: Any, values: dict[str, str], errors: dict[str, str]
     ) -> Template:
         locked, offices = await service.lock_state(self.db, self.hooks, account.id)
-        ctx = await service.form_context(self.db, self.settings, self.now, editing=True)
+        ctx = await service.form_context(
+            self.db, self.settings, self.now, editing=True, values=values
+        )
         return render(
             self.request,
             "accounts/edit.html.j2",

@@ -62,7 +62,7 @@ class SignupController(Controller):
         links: NamedDependency[Links],
         account_hooks: NamedDependency[AccountHooks],
     ) -> Response:
-        ctx = await service.form_context(db, settings, now)
+        ctx = await service.form_context(db, settings, now, values=data)
         errors = forms.validate(fields.signup_fields(settings), data, ctx)
         if errors:
             return _signup_page(request, links, ctx, kept(data), errors)
@@ -96,7 +96,7 @@ class SignupController(Controller):
     ) -> Template:
         """Inline validation on leaving a field: the same validator, the field's partial back."""
         editing = form == "modifier"
-        ctx = await service.form_context(db, settings, now, editing=editing)
+        ctx = await service.form_context(db, settings, now, editing=editing, values=data)
         specs = (
             fields.edit_fields(settings, locked=False)
             if editing
@@ -111,7 +111,10 @@ class SignupController(Controller):
             context={
                 "field": field_view(spec, ctx, check_url(links, "edit" if editing else "signup")),
                 # the typed password stays in its box when its group is swapped
-                "values": {field: data.get(field, "")},
+                "values": {
+                    field: data.get(field, ""),
+                    forms.BIRTH_CITY_CONFIRMED: data.get(forms.BIRTH_CITY_CONFIRMED, ""),
+                },
                 "keep_password": spec.kind == "password",
                 "errors": {field: error} if error else {},
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from portal.catalog import places
 from portal.catalog.models import Establishment
 from portal.catalog.places import search_establishments
 from portal.forms import FRANCE, Result, Values, clean_text
@@ -55,6 +56,14 @@ def validate(values: Values, choices: Choices) -> Result:
             "La localité ne peut contenir que des lettres, des chiffres, des espaces et les "
             "signes - ' ( ) . /"
         )
+    elif country == FRANCE and department and "work_department" not in errors:
+        found = places.work_locality(
+            department, choices.localities.get((department, locality), []), locality
+        )
+        if found.error:
+            errors["work_locality"] = found.error
+        elif found.chosen is not None:
+            clean["work_locality"] = found.chosen.label  # "78000-VERSAILLES"
     if country == FRANCE and "work_department" not in errors:
         if not uai:
             errors[ESTABLISHMENT] = (
@@ -89,12 +98,24 @@ class SituationStep(Step):
         return validate(values, context.choices)
 
     async def prepare(self, values: Mapping[str, Any], context: StepContext, session: Any) -> None:
-        """The département of the establishment the form names, if the wizard lacks it."""
+        """The communes of the département matching the locality typed, and the establishment the
+        form names (its département, and to show it chosen), if the wizard lacks it."""
+        department = clean_text(values.get("work_department"))
+        locality = clean_text(values.get("work_locality")).upper()
+        key = (department, locality)
+        if department and locality and key not in context.choices.localities:
+            context.choices.localities[key] = await places.localities(
+                session, department, locality, limit=places.SUGGESTION_LIMIT
+            )
         uai = clean_text(values.get(ESTABLISHMENT)).upper()
-        if uai and uai not in context.choices.establishments:
+        shown = getattr(context, "selected_establishment", None)
+        if uai and (uai not in context.choices.establishments or shown is None or shown.uai != uai):
             place = await session.get(Establishment, uai)
             if place is not None:
                 context.choices.establishments[uai] = place.department_code
+                if hasattr(context, "selected_establishment"):
+                    # the form shows it again, chosen, when it comes back with an error
+                    context.selected_establishment = place
 
     async def search(self, values: Mapping[str, Any], session: Any) -> list[Any] | None:
         return await search_establishments(
@@ -113,6 +134,15 @@ class SituationStep(Step):
         if found is None:
             return None
         return {**found, ESTABLISHMENT: saved.establishment_uai or ""}
+
+    @staticmethod
+    def suggestions(values: Mapping[str, Any], choices: Choices) -> list[str]:
+        """The localities offered under what was typed ("78000-VERSAILLES", ...)."""
+        key = (
+            clean_text(values.get("work_department")),
+            clean_text(values.get("work_locality")).upper(),
+        )
+        return [o.label for o in choices.localities.get(key, [])]
 
     @staticmethod
     def establishment(values: Mapping[str, Any] | None) -> str:
