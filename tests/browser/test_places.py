@@ -95,8 +95,9 @@ def test_birthplace_with_javascript_and_by_keyboard(page: Page, live_server) -> 
     tab_to(page, city)
     page.keyboard.press("Control+A")
     page.keyboard.type("Beuvry")
+    wait_for_htmx(page)  # the suggestions for what was typed
     page.keyboard.press("Tab")  # leaving the field checks it
-    expect(page.locator("#champ-birth-city-erreur")).to_contain_text(NOT_FOUND)
+    expect(page.locator("#champ-birth-city-erreur")).to_contain_text(NOT_FOUND, timeout=15_000)
     wait_for_htmx(page)
     assert_accessible(page, "Commune de naissance introuvable")
     confirm = page.get_by_label("Je confirme ma commune de naissance « BEUVRY »")
