@@ -18,6 +18,8 @@ from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
+from portal.pieces.fixtures import load_demo_pieces
+from portal.pieces.jobs import RESCAN_PIECES
 from portal.registrations import account_data
 from portal.registrations import service as registrations
 from portal.registrations.jobs import DROP_CLOSED_DRAFTS
@@ -28,12 +30,19 @@ from portal.web.sessions import erase_sessions, export_sessions
 
 Loader = Callable[[Database, Settings, datetime], Awaitable[dict[str, int]]]
 
-JOBS: tuple[Job, ...] = (PURGE_SESSIONS, PURGE_ACCOUNTS, SEND_MAIL, DROP_CLOSED_DRAFTS)
+JOBS: tuple[Job, ...] = (
+    PURGE_SESSIONS,
+    PURGE_ACCOUNTS,
+    SEND_MAIL,
+    DROP_CLOSED_DRAFTS,
+    RESCAN_PIECES,
+)
 
 # Idempotent: they upsert by natural key. Reference data is loaded by `serve` too.
 # Communes after the départements they refer to.
 REFERENCE_LOADERS: tuple[Loader, ...] = (load_reference, load_communes)
-DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
+# The demo pieces after the catalog whose sessions they belong to.
+DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_pieces, load_demo_accounts)
 
 ACCOUNT_HOOKS = AccountHooks(
     is_locked=registrations.has_active_registration,
