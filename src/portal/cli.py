@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -65,10 +66,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             # a database not migrated yet has no deposit to check.
             from sqlalchemy.exc import DBAPIError
 
-            try:
+            with contextlib.suppress(DBAPIError):
                 files.extend(await check_files(db, settings))
-            except DBAPIError:
-                pass
         finally:
             await db.dispose()
 
