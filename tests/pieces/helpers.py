@@ -66,7 +66,15 @@ async def uploads(db) -> list[PieceUpload]:  # type: ignore[no-untyped-def]
         return list((await session.exec(select(PieceUpload).order_by(PieceUpload.id))).all())
 
 
-async def send(client, number: str, piece_id: int, files: list[tuple[str, bytes, str]], *, htmx: bool = False, csrf: bool = True):  # type: ignore[no-untyped-def]
+async def send(
+    client,
+    number: str,
+    piece_id: int,
+    files: list[tuple[str, bytes, str]],
+    *,
+    htmx: bool = False,
+    csrf: bool = True,
+):  # type: ignore[no-untyped-def]
     """POST the upload form: ``files`` as (name, content, content type) in the ``fichier`` field."""
     if "csrftoken" not in client.cookies:
         await client.get("/")

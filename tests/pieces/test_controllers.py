@@ -60,7 +60,9 @@ async def test_listed_by_mode_and_deadline_in_the_guides_words(client, app, cand
     assert page.count('type="file"') == 2  # the two pieces open now
 
 
-async def test_upload_without_javascript_then_download_and_delete(client, app, candidate, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_upload_without_javascript_then_download_and_delete(
+    client, app, candidate, settings
+) -> None:  # type: ignore[no-untyped-def]
     await log_in(client)
     await register_certification(client, app)
     rapport = await piece(app.state.db, "RAPPORT")
@@ -106,7 +108,8 @@ async def test_upload_with_htmx_swaps_the_row(client, app, candidate) -> None:  
     assert "r.pdf</a>" in html and "Statut :" in html and "<html" not in html
     assert 'data-hx-swap-oob="innerHTML:#flash"' in html
     assert "HX-Request" in response.headers["vary"]
-    bad = await send(client, "001", rapport.id, [("x.pdf", b"", "application/pdf")], htmx=True)
+    arrete = await piece(app.state.db, "ARRETE")
+    bad = await send(client, "001", arrete.id, [("x.pdf", b"", "application/pdf")], htmx=True)
     assert bad.status_code == 200 and "Le fichier « x.pdf » est vide." in unescape(bad.text)
 
 
@@ -121,24 +124,42 @@ async def test_each_rejection_has_its_message(client, app, candidate, settings) 
     arrete = await piece(db, "ARRETE")
     bomb = io_png_bomb()
     cases = [
-        (rapport.id, ("big.pdf", b"%PDF-1.4\n" + b"x" * 992, "application/pdf"),
-         "Le fichier « big.pdf » dépasse la taille maximale de 1 Ko (1\u202f000 octets)."),
+        (
+            rapport.id,
+            ("big.pdf", b"%PDF-1.4\n" + b"x" * 992, "application/pdf"),
+            "Le fichier « big.pdf » dépasse la taille maximale de 1 Ko (1\u202f000 octets).",
+        ),
         (rapport.id, ("vide.pdf", b"", "application/pdf"), "Le fichier « vide.pdf » est vide."),
-        (rapport.id, ("image.png", png_bytes(), "image/png"),
-         "Le fichier « image.png » est au format PNG, qui n'est pas accepté pour cette pièce."),
-        (rapport.id, ("facture.pdf", EXECUTABLE, "application/pdf"),
-         "Le fichier « facture.pdf » n'est pas accepté : c'est un programme."),
-        (arrete.id, ("polyglotte.pdf", polyglot_pdf_zip(), "application/pdf"),
-         "contient aussi une archive cachée"),
-        (arrete.id, ("photo.jpg", png_bytes(), "image/jpeg"),
-         "Le nom du fichier « photo.jpg » annonce un fichier JPEG, mais son contenu est au format PNG."),
+        (
+            rapport.id,
+            ("image.png", png_bytes(), "image/png"),
+            "Le fichier « image.png » est au format PNG, qui n'est pas accepté pour cette pièce.",
+        ),
+        (
+            rapport.id,
+            ("facture.pdf", EXECUTABLE, "application/pdf"),
+            "Le fichier « facture.pdf » n'est pas accepté : c'est un programme.",
+        ),
+        (
+            arrete.id,
+            ("polyglotte.pdf", polyglot_pdf_zip(), "application/pdf"),
+            "contient aussi une archive cachée",
+        ),
+        (
+            arrete.id,
+            ("photo.jpg", png_bytes(), "image/jpeg"),
+            "Le nom du fichier « photo.jpg » annonce un fichier JPEG, mais son contenu est au format PNG.",
+        ),
         (arrete.id, ("bombe.png", bomb, "image/png"), "L'image « bombe.png » est trop grande"),
-        (rapport.id, ("faux.pdf", b"%PDF-1.7\nnot really a pdf\n", "application/pdf"),
-         "Le fichier « faux.pdf » n'est pas un PDF lisible"),
+        (
+            rapport.id,
+            ("faux.pdf", b"%PDF-1.7\nnot really a pdf\n", "application/pdf"),
+            "Le fichier « faux.pdf » n'est pas un PDF lisible",
+        ),
     ]
     for piece_id, upload, message in cases:
         page = unescape((await send(client, "001", piece_id, [upload])).text)
-        assert message in page, (upload[0], re.findall(r'field-error.*?</p>', page))
+        assert message in page, (upload[0], re.findall(r"field-error.*?</p>", page))
         assert page.count('class="error-summary"') == 1 and "<title>Erreur : " in page
     assert await uploads(db) == []
     storage = Storage.under(settings.data_dir)
@@ -146,7 +167,9 @@ async def test_each_rejection_has_its_message(client, app, candidate, settings) 
     # exactly at the limit: accepted
     exact = b"%PDF-1.4\n" + b"x" * 991
     assert len(exact) == 1000
-    page = unescape((await send(client, "001", rapport.id, [("pile.pdf", exact, "application/pdf")])).text)
+    page = unescape(
+        (await send(client, "001", rapport.id, [("pile.pdf", exact, "application/pdf")])).text
+    )
     assert "dépasse" not in page  # refused for its content, not its size
     assert "n'est pas un PDF lisible" in page
 
@@ -160,12 +183,16 @@ def io_png_bomb() -> bytes:
     return out.getvalue()
 
 
-async def test_hostile_file_names_are_shown_escaped_never_used(client, app, candidate, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_hostile_file_names_are_shown_escaped_never_used(
+    client, app, candidate, settings
+) -> None:  # type: ignore[no-untyped-def]
     await log_in(client)
     await register_certification(client, app)
     arrete = await piece(app.state.db, "ARRETE")
     name = '..\\..\\etc/<img src=x onerror="alert(1)">.pdf'
-    response = await send(client, "001", arrete.id, [(name, pdf_bytes(), "application/pdf")], htmx=True)
+    response = await send(
+        client, "001", arrete.id, [(name, pdf_bytes(), "application/pdf")], htmx=True
+    )
     assert "<img src=x" not in response.text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;.pdf" in response.text
     [row] = await uploads(app.state.db)
@@ -178,7 +205,9 @@ async def test_csrf_is_required_and_nothing_is_kept(client, app, candidate, sett
     await log_in(client)
     await register_certification(client, app)
     rapport = await piece(app.state.db, "RAPPORT")
-    refused = await send(client, "001", rapport.id, [("r.pdf", pdf_bytes(), "application/pdf")], csrf=False)
+    refused = await send(
+        client, "001", rapport.id, [("r.pdf", pdf_bytes(), "application/pdf")], csrf=False
+    )
     assert refused.status_code == 403
     assert await uploads(app.state.db) == []
     assert not list(Storage.under(settings.data_dir).tmp.glob("*"))
@@ -186,7 +215,9 @@ async def test_csrf_is_required_and_nothing_is_kept(client, app, candidate, sett
     assert delete.status_code == 403
 
 
-async def test_another_candidates_pieces_and_files_are_404(client, app, candidate, clock, password_hash) -> None:  # type: ignore[no-untyped-def]
+async def test_another_candidates_pieces_and_files_are_404(
+    client, app, candidate, clock, password_hash
+) -> None:  # type: ignore[no-untyped-def]
     await log_in(client)
     await register_certification(client, app)
     rapport = await piece(app.state.db, "RAPPORT")
