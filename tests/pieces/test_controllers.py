@@ -162,6 +162,9 @@ async def test_each_rejection_has_its_message(client, app, candidate, settings) 
         assert message in page, (upload[0], re.findall(r"field-error.*?</p>", page))
         assert page.count('class="error-summary"') == 1 and "<title>Erreur : " in page
     assert await uploads(db) == []
+    # The page shown after a refusal carries the token the next form needs (the cookie's).
+    tokens = set(re.findall(r'name="_csrf_token" value="([^"]+)"', page))
+    assert tokens == {client.cookies["csrftoken"]}
     storage = Storage.under(settings.data_dir)
     assert not list(storage.tmp.glob("*")) and not list(storage.stored_names())
     # exactly at the limit: accepted

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.utils.scope.state import ScopeState
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
 from portal.pieces.content import clean_name, size_label
@@ -55,7 +56,12 @@ def csrf_ok(request: Request, token: str | None) -> bool:
     if not token or not cookie:
         return False
     checker = CSRFMiddleware(app=None, config=config)  # type: ignore[arg-type]
-    return checker._csrf_tokens_match(token, cookie)
+    if not checker._csrf_tokens_match(token, cookie):
+        return False
+    # What the middleware records for a checked request: the page rendered after this upload
+    # (its errors, without JavaScript) carries the same token as the cookie.
+    ScopeState.from_scope(request.scope).csrf_token = token
+    return True
 
 
 async def receive(
