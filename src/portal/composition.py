@@ -18,6 +18,7 @@ from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
+from portal.pieces.account_data import erase_pieces, export_pieces
 from portal.pieces.fixtures import load_demo_pieces
 from portal.pieces.jobs import RESCAN_PIECES
 from portal.registrations import account_data
@@ -47,10 +48,22 @@ DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_pieces, load_de
 ACCOUNT_HOOKS = AccountHooks(
     is_locked=registrations.has_active_registration,
     lock_offices=registrations.lock_offices,
-    # "Mes données" in this order: registrations (versions, drafts), documents, open sessions,
-    # mails.
-    exports=(account_data.export_registrations, export_documents, export_sessions, export_mails),
-    erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),
+    # "Mes données" in this order: registrations (versions, drafts), documents, pieces deposited,
+    # open sessions, mails.
+    exports=(
+        account_data.export_registrations,
+        export_documents,
+        export_pieces,
+        export_sessions,
+        export_mails,
+    ),
+    erasers=(
+        erase_mails,
+        erase_sessions,
+        erase_documents,
+        erase_pieces,
+        account_data.erase_registrations,
+    ),
 )
 
 # Inside the transaction that saves a registration's version: its confirmation (G01) or

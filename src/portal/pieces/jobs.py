@@ -71,9 +71,36 @@ def remove_stale_temporaries(settings: Settings, now) -> int:  # type: ignore[no
     return removed
 
 
+async def remove_orphan_files(db: Database, settings: Settings, now) -> int:  # type: ignore[no-untyped-def]
+    """Files no row names any more (their account was erased), once they are an hour old: a
+    younger one may belong to an upload whose row is being written."""
+    storage = Storage.under(settings.data_dir)
+    async with db.read() as session:
+        names = set(
+            (
+                await session.exec(
+                    select(PieceUpload.storage_name).where(
+                        col(PieceUpload.storage_name).is_not(None)
+                    )
+                )
+            ).all()
+        )
+    removed = 0
+    for name in set(storage.stored_names()) - names:
+        path = storage.files / name[:2] / name
+        try:
+            if now.timestamp() - path.stat().st_mtime > STALE_TEMPORARY.total_seconds():
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 async def rescan(state: Any) -> None:
     await rescan_pending(state.db, state.settings, state.clock())
     remove_stale_temporaries(state.settings, state.clock())
+    await remove_orphan_files(state.db, state.settings, state.clock())
 
 
 RESCAN_PIECES = Job("rescan-pieces", timedelta(minutes=2), rescan)
