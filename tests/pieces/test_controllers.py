@@ -313,3 +313,28 @@ async def test_several_photos_become_one_pdf(client, app, candidate, settings) -
     too_many = [(f"p{i}.jpg", jpeg_bytes(), "image/jpeg") for i in range(4)]
     page = unescape((await send(client, "001", arrete.id, too_many)).text)
     assert "Vous pouvez déposer 3 fichiers au plus pour cette pièce." in page
+
+
+async def test_postal_pieces_point_to_the_request_for_pieces(client, app, candidate, clock) -> None:  # type: ignore[no-untyped-def]
+    from portal.documents import service as documents
+    from portal.pieces import service
+    from tests.pieces.helpers import registration_row
+
+    await log_in(client)
+    await register_certification(client, app)
+    db = app.state.db
+    registration = await registration_row(db)
+    async with db.write() as session:
+        groups = await service.groups(session, registration, clock())
+        await documents.publish_pieces_request(
+            session,
+            registration=registration,
+            requirements=service.request_items(groups),
+            now=clock(),
+            return_address=["Service des certifications", "1 rue du Retour", "78000 VERSAILLES"],
+        )
+    page = unescape((await client.get("/mes-justificatifs")).text)
+    assert "1 rue du Retour" in page and "3 boulevard de Lesseps" not in page
+    document = unescape((await client.get("/mes-documents/001/demande-pieces")).text)
+    assert "Copie du diplôme le plus élevé" in document and "Par courrier" in document
+    assert "1 rue du Retour" in document

@@ -310,6 +310,21 @@ async def group_of(
     raise NotFound()
 
 
+def request_items(groups: list[GroupView]) -> list[dict[str, object]]:
+    """The pieces as ``documents.publish_pieces_request`` lists them in the "Demande de pièces
+    justificatives" (label, deposit mode, deadline, description)."""
+    return [
+        {
+            "label": view.piece.label,
+            "mode": view.piece.deposit_mode,
+            "deadline": view.piece.closes_at,
+            "detail": view.piece.description,
+        }
+        for group in groups
+        for view in group.pieces
+    ]
+
+
 # -- the candidate's changes (inside the caller's write transaction) ------------------------------
 def upload_refusal(view: PieceView) -> str | None:
     """Why a new file cannot be added now, or None."""
