@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
+
+import pytest
 
 from portal.pieces.jobs import check_files
 from portal.pieces.storage import Storage
@@ -83,3 +86,37 @@ def _portal_check(settings) -> subprocess.CompletedProcess[str]:  # type: ignore
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture
+def full_disk(settings) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """``<data_dir>/pieces`` on a 256 KiB tmpfs of its own: a real full disk (ENOSPC)."""
+    folder = Storage.under(settings.data_dir).root
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+async def test_full_disk_keeps_nothing(client, app, candidate, settings, full_disk) -> None:  # type: ignore[no-untyped-def]
+    await log_in(client)
+    await register_certification(client, app)
+    rapport = await piece(app.state.db, "RAPPORT")
+    big = pdf_bytes() + b"%" + b"x" * 600_000 + b"\n"
+    page = unescape(
+        (await send(client, "001", rapport.id, [("gros.pdf", big, "application/pdf")])).text
+    )
+    assert "Le fichier n'a pas pu être enregistré (espace disque insuffisant" in page
+    storage = Storage.under(settings.data_dir)
+    assert await uploads(app.state.db) == [] and not list(storage.tmp.glob("*"))
+    assert not list(storage.stored_names())
+    assert location(
+        await send(client, "001", rapport.id, [("petit.pdf", pdf_bytes(), "application/pdf")])
+    )
+    assert await check_files(app.state.db, settings) == []
