@@ -175,7 +175,9 @@ class PiecesController(Controller):
                 raise NotFoundException() from exc
         error = pieces.upload_refusal(view)
         stored = None
-        if error is None:
+        if error is not None:
+            await upload.drain(request, settings.upload_max_body_bytes)
+        else:
             storage = Storage.under(settings.data_dir)
             try:
                 received = await upload.receive(

@@ -85,6 +85,7 @@ async def receive(
     segment: MultipartSegment | None = None
     current: Staged | None = None
     value = bytearray()
+    rejected: UploadRejected | None = None
     try:
         with PushMultipartParser(
             options["boundary"], max_segment_count=max_files + 8, strict=True
@@ -93,37 +94,50 @@ async def receive(
                 total += len(chunk)
                 if total > max_body:
                     raise too_large
-                for event in parser.parse(chunk):
-                    if isinstance(event, MultipartSegment):
-                        segment, current, value = event, None, bytearray()
-                        if segment.filename is not None and segment.name == FIELD:
-                            if not trusted:
-                                raise CSRFRejected()
-                            if not segment.filename:  # the field sent with no file chosen
-                                continue
-                            if len(received.files) >= max_files:
+                if rejected is not None:
+                    continue  # read to the end, so that the browser reads the answer
+                try:
+                    for event in parser.parse(chunk):
+                        if isinstance(event, MultipartSegment):
+                            segment, current, value = event, None, bytearray()
+                            if segment.filename is not None and segment.name == FIELD:
+                                if not trusted:
+                                    raise CSRFRejected()
+                                if not segment.filename:  # the field sent with no file chosen
+                                    continue
+                                if len(received.files) >= max_files:
+                                    raise UploadRejected(
+                                        f"Vous pouvez déposer {max_files} fichier"
+                                        f"{'s' if max_files > 1 else ''} au plus pour cette "
+                                        "pièce."
+                                    )
+                                current = storage.new_temporary()
+                                received.files.append((clean_name(segment.filename), current))
+                        elif event is None:  # end of a segment
+                            if (
+                                segment is not None
+                                and segment.name == "_csrf_token"
+                                and not trusted
+                            ):
+                                trusted = csrf_ok(request, value.decode("ascii", "replace"))
+                            segment, current = None, None
+                        elif current is not None:
+                            if current.size + len(event) > max_bytes:
+                                name = received.files[-1][0]
                                 raise UploadRejected(
-                                    f"Vous pouvez déposer {max_files} fichier"
-                                    f"{'s' if max_files > 1 else ''} au plus pour cette pièce."
+                                    f"Le fichier « {name} » dépasse la taille maximale de "
+                                    f"{size_label(max_bytes)} ({octets(max_bytes)} octets)."
                                 )
-                            current = storage.new_temporary()
-                            received.files.append((clean_name(segment.filename), current))
-                    elif event is None:  # end of a segment
-                        if segment is not None and segment.name == "_csrf_token" and not trusted:
-                            trusted = csrf_ok(request, value.decode("ascii", "replace"))
-                        segment, current = None, None
-                    elif current is not None:
-                        if current.size + len(event) > max_bytes:
-                            name = received.files[-1][0]
-                            raise UploadRejected(
-                                f"Le fichier « {name} » dépasse la taille maximale de "
-                                f"{size_label(max_bytes)} ({octets(max_bytes)} octets)."
-                            )
-                        storage.append(current, bytes(event))
-                    elif segment is not None and segment.filename is None:
-                        value += event
-                        if len(value) > MAX_FIELD_BYTES:
-                            raise UploadRejected("Le formulaire envoyé n'est pas valide.")
+                            storage.append(current, bytes(event))
+                        elif segment is not None and segment.filename is None:
+                            value += event
+                            if len(value) > MAX_FIELD_BYTES:
+                                raise UploadRejected("Le formulaire envoyé n'est pas valide.")
+                except UploadRejected as refusal:
+                    rejected = refusal
+                    received.discard(storage)
+            if rejected is not None:
+                raise rejected
     except MultipartError as exc:
         received.discard(storage)
         raise UploadRejected(
@@ -138,3 +152,13 @@ async def receive(
     if not received.files:
         raise UploadRejected("Choisissez un fichier à déposer.")
     return received
+
+
+async def drain(request: Request, max_body: int) -> None:
+    """Read and drop a body we refuse before reading (a piece locked or closed meanwhile), so
+    that the browser, still sending, reads the answer instead of a reset connection."""
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > max_body:
+            return
