@@ -27,5 +27,13 @@
     bar.hidden = false;
     bar.value = Math.round((detail.loaded / detail.total) * 100);
   });
+  // After a piece's row (or group) swaps in, keyboard focus goes to what answered: the error,
+  // else the piece's heading, instead of being lost with the replaced button.
+  document.addEventListener("htmx:afterSettle", function () {
+    var target = document.querySelector("[data-piece-focus]");
+    if (!target) { return; }
+    target.removeAttribute("data-piece-focus");
+    target.focus();
+  });
 })();
 /* --- end pieces ----------------------------------------------------------------------------- */

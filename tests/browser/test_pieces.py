@@ -187,11 +187,16 @@ def test_keyboard_only(browser, live_server, javascript: bool) -> None:  # type:
         expect(page.get_by_role("link", name="autorisation.pdf")).to_be_visible()
         if javascript:
             wait_for_htmx(page)
+            # the replaced button's focus moves to the piece's heading, not to the page's top
+            heading = page.locator("li.piece h4").first
+            expect(heading).to_be_focused()
         lock = page.get_by_role("button", name=LOCK)
         tab_to(page, lock, max_tabs=120)
         assert is_focused(lock)
         page.keyboard.press("Enter")
         expect(page.get_by_text("Vous avez indiqué avoir fourni toutes les pièces")).to_be_visible()
+        if javascript:
+            expect(page.locator("section.piece-group h3").first).to_be_focused()
     finally:
         context.close()
 
