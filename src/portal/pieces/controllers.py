@@ -308,11 +308,7 @@ class PiecesController(Controller):
         if found is None:
             raise NotFoundException()
         stored = found[0]
-        if (
-            stored.deleted_at is not None
-            or stored.storage_name is None
-            or stored.scan in (ScanState.pending, ScanState.infected)
-        ):
+        if not pieces.downloadable(stored) or stored.storage_name is None:
             raise NotFoundException()
         path = Storage.under(settings.data_dir).path_of(stored.storage_name)
         try:

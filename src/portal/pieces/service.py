@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.catalog.models import OpeningPeriod
-from portal.dates import DAY, LONG_MINUTE, paris
+from portal.dates import LONG_MINUTE, paris
 from portal.pieces.content import formats_label, size_label
 from portal.pieces.models import (
     DepositMode,
@@ -503,11 +503,11 @@ async def set_status(
     return standing
 
 
-def received_label(standing: RegistrationPiece | None) -> str:
-    return paris_day(standing.received_on) if standing and standing.received_on else ""
-
-
-def paris_day(day: date) -> str:
-    from portal.dates import date_fr
-
-    return date_fr(day, DAY)
+def downloadable(upload: PieceUpload) -> bool:
+    """A file may be handed out (to its candidate, and to managers with the back office) only
+    once scanned clean, or when no clamd is configured: never "analyse en cours" (DECISIONS 16)."""
+    return (
+        upload.storage_name is not None
+        and upload.deleted_at is None
+        and upload.scan in (ScanState.clean, ScanState.unscanned)
+    )
