@@ -8,6 +8,8 @@
 - Debian's PostgreSQL server binaries (``postgresql``): the suite also runs on a throw-away
   PostgreSQL cluster of its own (tests/_support/postgres.py); no cluster is configured or started
   here, and Debian's own cluster, if the package creates one, is left alone.
+- Debian's ClamAV daemon (``clamav-daemon``, with ``sigtool``): the pieces tests start their own
+  clamd on 127.0.0.1 with an EICAR signature they write.
 
 Run by the README's test command (and so by .ci/run) before pytest.
 """
@@ -103,11 +105,21 @@ def ensure_postgresql(apt: Apt) -> None:
         raise SystemExit("PostgreSQL still missing under /usr/lib/postgresql/*/bin.")
 
 
+def ensure_clamd(apt: Apt) -> None:
+    """Debian's clamav-daemon: tests/pieces runs its own clamd with a signature file it writes
+    (no signature download); the package's own service is left alone."""
+    if shutil.which("clamd") or os.path.exists("/usr/sbin/clamd"):
+        print("clamd found")
+        return
+    apt.install("clamav-daemon", "clamav")
+
+
 def main() -> int:
     apt = Apt()
     ensure_chromium(apt)
     ensure_validator(apt)
     ensure_postgresql(apt)
+    ensure_clamd(apt)
     return 0
 
 

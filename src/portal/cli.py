@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -54,11 +55,20 @@ def cmd_check(args: argparse.Namespace) -> int:
             "--host et --port)."
         )
     from portal.db import Database
+    from portal.pieces.jobs import check_files
+
+    files: list[str] = []
 
     async def ping() -> None:
         db = Database(settings.database_url)
         try:
             await db.ping()
+            # Every deposited file has its row and every row its file (<data_dir>/pieces/);
+            # a database not migrated yet has no deposit to check.
+            from sqlalchemy.exc import DBAPIError
+
+            with contextlib.suppress(DBAPIError):
+                files.extend(await check_files(db, settings))
         finally:
             await db.dispose()
 
@@ -66,6 +76,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         asyncio.run(ping())
     except Exception as exc:
         print(f"La base de données ne répond pas ({type(exc).__name__}): {settings.database_url}")
+        return 1
+    if files:
+        print("Les pièces justificatives déposées et leurs lignes ne correspondent pas :")
+        for problem in files:
+            print(f"  - {problem}")
         return 1
     print(f"Configuration valide ({settings.env}), base de données joignable.")
     return 0

@@ -18,6 +18,9 @@ from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
+from portal.pieces.account_data import erase_pieces, export_pieces
+from portal.pieces.fixtures import load_demo_pieces
+from portal.pieces.jobs import RESCAN_PIECES
 from portal.registrations import account_data
 from portal.registrations import service as registrations
 from portal.registrations.jobs import DROP_CLOSED_DRAFTS
@@ -28,20 +31,39 @@ from portal.web.sessions import erase_sessions, export_sessions
 
 Loader = Callable[[Database, Settings, datetime], Awaitable[dict[str, int]]]
 
-JOBS: tuple[Job, ...] = (PURGE_SESSIONS, PURGE_ACCOUNTS, SEND_MAIL, DROP_CLOSED_DRAFTS)
+JOBS: tuple[Job, ...] = (
+    PURGE_SESSIONS,
+    PURGE_ACCOUNTS,
+    SEND_MAIL,
+    DROP_CLOSED_DRAFTS,
+    RESCAN_PIECES,
+)
 
 # Idempotent: they upsert by natural key. Reference data is loaded by `serve` too.
 # Communes after the départements they refer to.
 REFERENCE_LOADERS: tuple[Loader, ...] = (load_reference, load_communes)
-DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_accounts)
+# The demo pieces after the catalog whose sessions they belong to.
+DEMO_LOADERS: tuple[Loader, ...] = (load_demo_catalog, load_demo_pieces, load_demo_accounts)
 
 ACCOUNT_HOOKS = AccountHooks(
     is_locked=registrations.has_active_registration,
     lock_offices=registrations.lock_offices,
-    # "Mes données" in this order: registrations (versions, drafts), documents, open sessions,
-    # mails.
-    exports=(account_data.export_registrations, export_documents, export_sessions, export_mails),
-    erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),
+    # "Mes données" in this order: registrations (versions, drafts), documents, pieces deposited,
+    # open sessions, mails.
+    exports=(
+        account_data.export_registrations,
+        export_documents,
+        export_pieces,
+        export_sessions,
+        export_mails,
+    ),
+    erasers=(
+        erase_mails,
+        erase_sessions,
+        erase_documents,
+        erase_pieces,
+        account_data.erase_registrations,
+    ),
 )
 
 # Inside the transaction that saves a registration's version: its confirmation (G01) or

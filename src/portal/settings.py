@@ -67,6 +67,11 @@ class Settings:
     # from its school one after another), while a flood of 40 in 2 s gets 10 through.
     rate_limit_burst: int = 10
     rate_limit_refill_seconds: int = 15
+    # Pièces justificatives: clamd's address ("127.0.0.1:3310" or a unix socket path; empty: no
+    # scan), and the largest upload request (each piece has its own smaller limit per file,
+    # enforced while the file streams in).
+    clamd_address: str = ""
+    upload_max_body_bytes: int = 40_000_000
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -156,6 +161,10 @@ class Settings:
             ),
             "rate_limit_burst": _int(
                 "PORTAL_RATE_LIMIT_BURST", get("PORTAL_RATE_LIMIT_BURST") or "10"
+            ),
+            "clamd_address": (get("PORTAL_CLAMD_ADDRESS") or "").strip(),
+            "upload_max_body_bytes": _int(
+                "PORTAL_UPLOAD_MAX_BODY_BYTES", get("PORTAL_UPLOAD_MAX_BODY_BYTES") or "40000000"
             ),
             "rate_limit_refill_seconds": _int(
                 "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"

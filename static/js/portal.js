@@ -13,3 +13,27 @@
     }
   });
 })();
+
+/* --- pieces: upload progress (owned by the pieces domain; keep this block whole) ---------- */
+(function () {
+  "use strict";
+  // htmx:xhr:progress feeds the <progress> of the upload form being sent.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target && event.target.closest && event.target.closest("form.piece-upload");
+    var detail = event.detail || {};
+    if (!form || !detail.lengthComputable || !detail.total) { return; }
+    var bar = form.querySelector("progress.upload-progress");
+    if (!bar) { return; }
+    bar.hidden = false;
+    bar.value = Math.round((detail.loaded / detail.total) * 100);
+  });
+  // After a piece's row (or group) swaps in, keyboard focus goes to what answered: the error,
+  // else the piece's heading, instead of being lost with the replaced button.
+  document.addEventListener("htmx:afterSettle", function () {
+    var target = document.querySelector("[data-piece-focus]");
+    if (!target) { return; }
+    target.removeAttribute("data-piece-focus");
+    target.focus();
+  });
+})();
+/* --- end pieces ----------------------------------------------------------------------------- */
