@@ -18,6 +18,7 @@ from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
+from portal.management.managers import erase_managers
 from portal.registrations import account_data
 from portal.registrations import service as registrations
 from portal.registrations.jobs import DROP_CLOSED_DRAFTS
@@ -41,7 +42,14 @@ ACCOUNT_HOOKS = AccountHooks(
     # "Mes données" in this order: registrations (versions, drafts), documents, open sessions,
     # mails.
     exports=(account_data.export_registrations, export_documents, export_sessions, export_mails),
-    erasers=(erase_mails, erase_sessions, erase_documents, account_data.erase_registrations),
+    # A manager who never chose a password is erased like an account never activated.
+    erasers=(
+        erase_mails,
+        erase_sessions,
+        erase_documents,
+        account_data.erase_registrations,
+        erase_managers,
+    ),
 )
 
 # Inside the transaction that saves a registration's version: its confirmation (G01) or
