@@ -35,7 +35,7 @@ from portal.web.links import Links
 from portal.web.sessions import get_session
 
 NO_STORE = {"Cache-Control": "no-store"}
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"  # Litestar adds "; charset=utf-8"
 
 
 async def provide_manager(request: Request, db: NamedDependency[Database]) -> Scope:

@@ -183,6 +183,9 @@ def _statement(scope: Scope, filters: Filters):  # type: ignore[no-untyped-def]
                     (col(Account.first_names) + " " + col(Account.birth_name)).ilike(
                         pattern, escape="\\"
                     ),
+                    (col(Account.birth_name) + " " + col(Account.first_names)).ilike(
+                        pattern, escape="\\"
+                    ),
                 )
             )
     return statement
@@ -227,16 +230,18 @@ class Page:
     pages: int
 
 
-async def page(session: AsyncSession, scope: Scope, filters: Filters) -> Page:
+async def page(
+    session: AsyncSession, scope: Scope, filters: Filters, size: int = PAGE_SIZE
+) -> Page:
     statement = _statement(scope, filters)
     total = (
         await session.exec(select(func.count()).select_from(statement.subquery()))  # type: ignore[call-overload]
     ).one()
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // size))
     current = min(filters.page, pages)
     found = (
         await session.exec(
-            _ordered(statement, filters.sort).offset((current - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+            _ordered(statement, filters.sort).offset((current - 1) * size).limit(size)
         )
     ).all()
     return Page([_row(r) for r in found], total, current, pages)
