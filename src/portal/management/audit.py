@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,11 +107,16 @@ async def for_registration(session: AsyncSession, registration_id: int) -> list[
 
 
 async def in_scope(session: AsyncSession, scope: Scope) -> list[Line]:
-    """Every entry about the manager's académies (a national administrator sees them all,
-    the operator's too)."""
+    """Every entry about the manager's académies and every action of theirs (a national
+    administrator sees them all, the operator's too)."""
     statement = select(AuditEntry).order_by(col(AuditEntry.at), col(AuditEntry.id))
-    if not scope.all_academies:
-        statement = statement.where(scope.where(AuditEntry.academy_code))
+    if not scope.all_academies:  # their académies' entries, and their own actions (exports)
+        statement = statement.where(
+            or_(
+                scope.where(AuditEntry.academy_code),
+                AuditEntry.actor_account_id == scope.account_id,
+            )
+        )
     return [line(entry) for entry in (await session.exec(statement)).all()]
 
 
