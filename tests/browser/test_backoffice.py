@@ -1,0 +1,225 @@
+"""The back office in Chromium: every page and state axe-clean with JavaScript on, the list,
+a registration and its actions by plain forms with JavaScript off, and by keyboard only."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from portal.accounts import passwords, tokens
+from portal.accounts.models import Account, Role
+from portal.db import Database
+from portal.management.models import Manager, ManagerAcademy
+from portal.settings import Settings
+from tests.browser.helpers import assert_accessible, focused_text, tab_to, wait_for_htmx
+from tests.browser.test_documents import register_with_documents
+from tests.browser.test_registrations import create_candidate
+from tests.conftest import TEST_SECRET
+from tests.management.test_managers import NEW
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Beuvry.Soleil62"  # the candidates' and managers' password in the browser tests
+
+
+def _run(coroutine):  # type: ignore[no-untyped-def]
+    # Playwright's sync API owns this thread's event loop: write from another thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def create_manager(live_server, email: str, academies=("versailles",), active=True) -> int:  # type: ignore[no-untyped-def]
+    settings = Settings.from_env({**live_server.env})
+    password_hash = passwords.hash_password_sync(PASSWORD, settings)
+
+    async def write() -> int:
+        db = Database(settings.database_url)
+        now = datetime.now(UTC)
+        try:
+            async with db.write() as session:
+                account = Account(
+                    email=email,
+                    role=Role.MANAGER,
+                    password_hash=password_hash,
+                    password_changed_at=now,
+                    activation_nonce="n" * 16,
+                    activation_expires_at=now,
+                    activated_at=now if active else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(account)
+                await session.flush()
+                session.add(Manager(account_id=account.id, created_at=now))
+                for code in academies:
+                    session.add(ManagerAcademy(account_id=account.id, academy_code=code))
+                return account.id  # type: ignore[return-value]
+        finally:
+            await db.dispose()
+
+    return _run(write())
+
+
+def registration_id(live_server, email: str) -> int:  # type: ignore[no-untyped-def]
+    from portal.registrations.models import Registration
+
+    settings = Settings.from_env({**live_server.env})
+
+    async def read() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.read() as session:
+                return (
+                    await session.exec(
+                        select(Registration.id)
+                        .join(Account, Account.id == Registration.account_id)
+                        .where(Account.email == email)
+                    )
+                ).one()
+        finally:
+            await db.dispose()
+
+    return _run(read())
+
+
+def manager_log_in(page: Page, email: str) -> None:
+    page.goto("/connexion")
+    page.locator("#champ-email").fill(email)
+    page.locator("#champ-password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1, name="Inscriptions")).to_be_visible()
+
+
+def test_every_back_office_page_and_state_is_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = create_candidate(live_server, "bo-axe@example.fr")
+    register_with_documents(live_server, email)
+    create_manager(live_server, "bo-axe.manager@ac-versailles.fr")
+    manager_log_in(page, "bo-axe.manager@ac-versailles.fr")
+    assert_accessible(page, "list")
+    # htmx: the results are swapped in place, the address follows
+    page.get_by_label("Rechercher un candidat").fill("TALU")
+    page.get_by_role("button", name="Afficher").click()
+    wait_for_htmx(page)
+    expect(page).to_have_url(re.compile(r"/gestion\?.*q=TALU"))
+    expect(page.locator("#management-results")).to_contain_text("TALU Jean")
+    assert_accessible(page, "list, searched")
+    page.goto("/gestion?du=31/02/2026")
+    expect(page.get_by_role("heading", name="Le formulaire contient 1 erreur")).to_be_visible()
+    assert_accessible(page, "list, bad date")
+    page.goto("/gestion?q=personne")
+    expect(page.get_by_text("Aucune inscription ne correspond à ces critères.")).to_be_visible()
+    assert_accessible(page, "list, empty")
+    number = registration_id(live_server, email)
+    page.goto(f"/gestion/inscriptions/{number}")
+    expect(page.get_by_role("heading", name="Documents publiés")).to_be_visible()
+    assert_accessible(page, "registration")
+    page.get_by_role("link", name="Corriger l'identité").click()
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile("Corriger l'identité"))
+    ).to_be_visible()
+    assert_accessible(page, "identity form")
+    page.get_by_role("button", name="Enregistrer la correction").click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
+    assert_accessible(page, "identity form, errors")
+    page.goto(f"/gestion/inscriptions/{number}/desinscrire")
+    assert_accessible(page, "withdraw form")
+    page.get_by_role("button", name="Désinscrire").click()
+    expect(page.get_by_role("heading", name="Le formulaire contient 1 erreur")).to_be_visible()
+    assert_accessible(page, "withdraw form, error")
+    page.get_by_label("Motif de la désinscription").fill("Demande du candidat")
+    page.get_by_role("button", name="Désinscrire").click()
+    expect(page.get_by_text("L'inscription est désinscrite")).to_be_visible()
+    expect(page.get_by_role("cell", name="Demande du candidat")).to_be_visible()
+    assert_accessible(page, "registration, withdrawn, with its journal")
+
+
+def test_welcome_page_is_accessible_and_works(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = "bo-welcome@ac-versailles.fr"
+    account_id = create_manager(live_server, email, active=False)
+    settings = Settings.from_env({**live_server.env})
+
+    async def fingerprint() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.read() as session:
+                account = await session.get(Account, account_id)
+                return passwords.fingerprint(account.password_hash)  # type: ignore[union-attr]
+        finally:
+            await db.dispose()
+
+    token = tokens.make(
+        TEST_SECRET, tokens.MANAGER_WELCOME, datetime.now(UTC), a=account_id, f=_run(fingerprint())
+    )
+    page.goto(f"/gestion/bienvenue/{token}")
+    assert_accessible(page, "welcome")
+    page.locator("#champ-password").fill("court")
+    page.get_by_label("Confirmation du mot de passe").fill("court")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
+    assert_accessible(page, "welcome, errors")
+    page.locator("#champ-password").fill(NEW)
+    page.get_by_label("Confirmation du mot de passe").fill(NEW)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Votre mot de passe est enregistré.")).to_be_visible()
+    page.locator("#champ-email").fill(email)
+    page.locator("#champ-password").fill(NEW)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1, name="Inscriptions")).to_be_visible()
+    page.goto(f"/gestion/bienvenue/{token}")
+    expect(page.get_by_role("heading", name="Lien non valable")).to_be_visible()
+    assert_accessible(page, "welcome link used")
+
+
+def test_back_office_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = page_nojs
+    email = create_candidate(live_server, "bo-nojs@example.fr")
+    register_with_documents(live_server, email)
+    create_manager(live_server, "bo-nojs.manager@ac-versailles.fr")
+    manager_log_in(page, "bo-nojs.manager@ac-versailles.fr")
+    page.get_by_label("Rechercher un candidat").fill("bo-nojs")  # no such name: nothing
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_text("Aucune inscription ne correspond à ces critères.")).to_be_visible()
+    page.get_by_label("Rechercher un candidat").fill("TALU")
+    page.get_by_label("Trier par").select_option("nom")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page).to_have_url(re.compile(r"q=TALU.*tri=nom"))
+    number = registration_id(live_server, email)
+    page.locator(f'a[href="/gestion/inscriptions/{number}"]').click()
+    expect(page.get_by_role("heading", name="Récapitulatif (version 01)")).to_be_visible()
+    page.get_by_role("link", name="Désinscrire").click()
+    page.get_by_role("button", name="Désinscrire").click()
+    expect(page.locator("#champ-reason-erreur")).to_contain_text("Indiquez le motif.")
+    page.get_by_label("Motif de la désinscription").fill("Demande sans JavaScript")
+    page.get_by_role("button", name="Désinscrire").click()
+    expect(page.get_by_text("L'inscription est désinscrite")).to_be_visible()
+    expect(page.get_by_text(re.compile("Désinscrite le"))).to_be_visible()
+
+
+def test_back_office_by_keyboard_only(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = create_candidate(live_server, "bo-keyboard@example.fr")
+    register_with_documents(live_server, email)
+    create_manager(live_server, "bo-keyboard.manager@ac-versailles.fr")
+    manager_log_in(page, "bo-keyboard.manager@ac-versailles.fr")
+    search = page.get_by_label("Rechercher un candidat")
+    tab_to(page, search)
+    page.keyboard.type("TALU")
+    page.keyboard.press("Enter")
+    wait_for_htmx(page)
+    expect(page.locator("#management-results")).to_contain_text("TALU Jean")
+    number = registration_id(live_server, email)
+    link = page.locator(f'a[href="/gestion/inscriptions/{number}"]').first
+    tab_to(page, link, max_tabs=120)
+    assert "TALU" in focused_text(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Récapitulatif (version 01)")).to_be_visible()
+    identity = page.get_by_role("link", name="Corriger l'identité")
+    tab_to(page, identity)
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile("Corriger l'identité"))
+    ).to_be_visible()
