@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.accounts import passwords, tokens
+from portal.accounts.fixtures import activated_account
 from portal.accounts.models import Account, Role
 from portal.db import Database
 from portal.management.models import Manager, ManagerAcademy
@@ -63,6 +64,27 @@ def create_manager(live_server, email: str, academies=("versailles",), active=Tr
             await db.dispose()
 
     return _run(write())
+
+
+def create_named_candidate(live_server, email: str, birth_name: str) -> str:  # type: ignore[no-untyped-def]
+    """An activated candidate with a name of its own, so a search finds only them."""
+    settings = Settings.from_env({**live_server.env})
+    password_hash = passwords.hash_password_sync(PASSWORD, settings)
+
+    async def write() -> None:
+        db = Database(settings.database_url)
+        try:
+            async with db.write() as session:
+                session.add(
+                    activated_account(
+                        email, password_hash, datetime.now(UTC), birth_name=birth_name
+                    )
+                )
+        finally:
+            await db.dispose()
+
+    _run(write())
+    return email
 
 
 def registration_id(live_server, email: str) -> int:  # type: ignore[no-untyped-def]
@@ -223,3 +245,50 @@ def test_back_office_by_keyboard_only(page: Page, live_server) -> None:  # type:
     expect(
         page.get_by_role("heading", level=1, name=re.compile("Corriger l'identité"))
     ).to_be_visible()
+
+
+def _publish(page: Page, day: str) -> None:
+    page.get_by_label("Convocation aux épreuves").check()
+    page.get_by_label("Date de l'épreuve, ou date limite de dépôt").fill(day)
+    page.get_by_label("Heure").fill("14:00")
+    page.get_by_label("Epreuve").fill("020 - EPREUVE 2")
+    page.get_by_label("Lieu").fill("Lycée Hoche\n78000 VERSAILLES")
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu : Convocation aux épreuves")).to_be_visible()
+
+
+def test_publishing_with_preview_and_count(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = create_candidate(live_server, "bo-publish@example.fr")
+    register_with_documents(live_server, email)
+    create_manager(live_server, "bo-publish.manager@ac-versailles.fr")
+    manager_log_in(page, "bo-publish.manager@ac-versailles.fr")
+    page.goto(f"/gestion/inscriptions/{registration_id(live_server, email)}")
+    page.get_by_role("link", name="Publier un document").click()
+    expect(page.locator("#publish-count")).to_contain_text("1 inscription")
+    assert_accessible(page, "publish form")
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
+    assert_accessible(page, "publish form, errors")
+    day = f"{datetime.now(UTC) + timedelta(days=40):%d/%m/%Y}"
+    _publish(page, day)
+    assert_accessible(page, "publish preview")
+    page.get_by_role("button", name="Publier pour 1 inscription").click()
+    expect(page.get_by_text("Convocation aux épreuves publiée pour 1 inscription")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Convocation aux épreuves : version n°2 publiée"))
+    ).to_be_visible()
+
+
+def test_publishing_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = page_nojs
+    email = create_named_candidate(live_server, "bo-publish-nojs@example.fr", "SANSJAVASCRIPT")
+    register_with_documents(live_server, email)
+    create_manager(live_server, "bo-publish-nojs.manager@ac-versailles.fr")
+    manager_log_in(page, "bo-publish-nojs.manager@ac-versailles.fr")
+    page.get_by_label("Rechercher un candidat").fill("SANSJAVASCRIPT")
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("link", name=re.compile("Publier un document pour les inscriptions")).click()
+    expect(page.locator("#publish-count")).to_contain_text("1 inscription")
+    _publish(page, f"{datetime.now(UTC) + timedelta(days=40):%d/%m/%Y}")
+    page.get_by_role("button", name="Publier pour 1 inscription").click()
+    expect(page.get_by_text("Convocation aux épreuves publiée pour 1 inscription")).to_be_visible()

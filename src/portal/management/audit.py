@@ -25,6 +25,7 @@ class Action:
     WITHDRAWN = "withdrawn"
     IDENTITY_CORRECTED = "identity_corrected"
     EXPORTED = "exported"
+    PUBLISHED = "published"
 
 
 LABELS = {
@@ -33,6 +34,7 @@ LABELS = {
     Action.WITHDRAWN: "Désinscription",
     Action.IDENTITY_CORRECTED: "Correction d'identité",
     Action.EXPORTED: "Export CSV des inscriptions",
+    Action.PUBLISHED: "Document publié",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

@@ -24,7 +24,7 @@ from portal.accounts.records import form_context
 from portal.dates import paris
 from portal.db import Database
 from portal.forms import clean_text
-from portal.management import audit, listing, managers
+from portal.management import audit, listing, managers, publishing
 from portal.management import registrations as service
 from portal.management.errors import ManagementError, OutOfScope
 from portal.management.scope import Scope, load_scope
@@ -276,6 +276,63 @@ class ManagementController(Controller):
             kind="success",
         )
 
+    # -- publishing ----------------------------------------------------------------------------
+    @get("/gestion/publier", name="management:publish_form")
+    async def publish_form(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+    ) -> Template:
+        filters, _errors = listing.parse_filters(request.query_params)
+        target = _registration_param(request.query_params)
+        count = await _count(db, manager, filters, target)
+        return _publish_page(request, filters, target, count, {}, {}, None)
+
+    @post("/gestion/publier", name="management:publish", status_code=200)
+    async def publish(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response[Any]:
+        filters, _errors = listing.parse_filters(data)
+        target = _registration_param(data)
+        count = await _count(db, manager, filters, target)
+        publication, errors = publishing.parse(data, now)
+        if publication is None or data.get("action") != "publier":
+            return _publish_page(request, filters, target, count, data, errors, publication)
+        try:
+            expected = int(data.get("expected", "-1"))
+        except ValueError:
+            expected = -1
+        try:
+            published = await publishing.publish(
+                db, manager, now, publication, filters, target, expected
+            )
+        except OutOfScope as exc:
+            raise NotFoundException() from exc
+        except ManagementError as exc:
+            return _publish_page(
+                request, filters, target, count, data, {"kind": exc.message}, publication
+            )
+        back = (
+            links.path("management:registration", registration_id=target)
+            if target is not None
+            else links.path("management:home")
+        )
+        return see_other(
+            request,
+            back,
+            flash=f"{publication.label} publiée pour {published} inscription"
+            + ("s" if published > 1 else "")
+            + " : elle apparaît dans « Mes documents » du candidat.",
+            kind="success",
+        )
+
 
 def _pair(request: Request, current: int) -> tuple[int | None, int]:
     """The two versions to compare, from ``?de=1&a=2`` (by default none)."""
@@ -383,3 +440,44 @@ def _welcome_page(
 
 def _link_invalid(request: Request, message: str) -> Template:
     return render(request, "management/link_invalid.html.j2", {"message": message}, status_code=404)
+
+
+def _registration_param(params: Any) -> int | None:
+    value = str(params.get("inscription") or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+async def _count(db: Database, scope: Scope, filters: listing.Filters, target: int | None) -> int:
+    try:
+        async with db.read() as session:
+            return len(await publishing.recipients(session, scope, filters, target))
+    except OutOfScope as exc:
+        raise NotFoundException() from exc
+
+
+def _publish_page(
+    request: Request,
+    filters: listing.Filters,
+    target: int | None,
+    count: int,
+    values: Any,
+    errors: dict[str, str],
+    publication: publishing.Publication | None,
+) -> Template:
+    return render(
+        request,
+        "management/publish.html.j2",
+        {
+            "filters": filters,
+            "hidden": listing.replace_state(filters, "actives").query(),
+            "target": target,
+            "count": count,
+            "values": values,
+            "errors": errors,
+            "publication": publication,
+            "preview": publication.preview() if publication else None,
+            "kinds": publishing.KINDS,
+            "modes": publishing.MODES,
+        },
+        headers=NO_STORE,
+    )

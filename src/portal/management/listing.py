@@ -73,6 +73,10 @@ class Filters:
         return {key: value for key, value in params.items() if value}
 
 
+def replace_state(filters: Filters, state: str) -> Filters:
+    return replace(filters, state=state, page=1)
+
+
 def _int(value: Any) -> int | None:
     text = clean_text(value)
     return int(text) if text and ascii_digits(text) and len(text) < 10 else None
