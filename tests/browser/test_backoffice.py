@@ -292,3 +292,46 @@ def test_publishing_without_javascript(page_nojs: Page, live_server) -> None:  #
     _publish(page, f"{datetime.now(UTC) + timedelta(days=40):%d/%m/%Y}")
     page.get_by_role("button", name="Publier pour 1 inscription").click()
     expect(page.get_by_text("Convocation aux épreuves publiée pour 1 inscription")).to_be_visible()
+
+
+def test_catalog_pages_are_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    create_manager(live_server, "bo-catalog@education.gouv.fr", academies=())
+    _run(_make_national(live_server, "bo-catalog@education.gouv.fr"))
+    manager_log_in(page, "bo-catalog@education.gouv.fr")
+    page.get_by_role("link", name="Périodes d'inscription").click()
+    expect(page.get_by_role("heading", level=1, name="Périodes d'inscription")).to_be_visible()
+    assert_accessible(page, "periods")
+    page.get_by_role("button", name="Enregistrer la période").click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
+    assert_accessible(page, "periods, errors")
+    page.locator("table a").first.click()
+    expect(
+        page.get_by_role("heading", level=1, name="Modifier une période d'inscription")
+    ).to_be_visible()
+    assert_accessible(page, "period")
+    page.get_by_label("Fermeture").fill("01/01/2000 10:00")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
+    assert_accessible(page, "period, errors")
+    page.goto("/gestion/annonces")
+    assert_accessible(page, "announcements")
+    page.get_by_label("Message").fill("Annonce de test du navigateur")
+    page.get_by_label("Affichée à partir du").fill("01/01/2026 10:00")
+    page.get_by_label("Jusqu'au").fill("01/01/2027 10:00")
+    page.get_by_role("button", name="Enregistrer l'annonce").click()
+    expect(page.get_by_text("L'annonce est enregistrée.")).to_be_visible()
+    assert_accessible(page, "announcements, one")
+    page.get_by_role("button", name=re.compile("Supprimer")).first.click()
+    expect(page.get_by_text("L'annonce est supprimée.")).to_be_visible()
+
+
+async def _make_national(live_server, email: str) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings.from_env({**live_server.env})
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as session:
+            account = (await session.exec(select(Account).where(Account.email == email))).one()
+            manager = await session.get(Manager, account.id)
+            manager.all_academies = True  # type: ignore[union-attr]
+    finally:
+        await db.dispose()

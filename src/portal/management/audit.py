@@ -26,6 +26,9 @@ class Action:
     IDENTITY_CORRECTED = "identity_corrected"
     EXPORTED = "exported"
     PUBLISHED = "published"
+    PERIOD_SAVED = "period_saved"
+    ANNOUNCEMENT_SAVED = "announcement_saved"
+    ANNOUNCEMENT_DELETED = "announcement_deleted"
 
 
 LABELS = {
@@ -35,6 +38,9 @@ LABELS = {
     Action.IDENTITY_CORRECTED: "Correction d'identité",
     Action.EXPORTED: "Export CSV des inscriptions",
     Action.PUBLISHED: "Document publié",
+    Action.PERIOD_SAVED: "Période d'inscription enregistrée",
+    Action.ANNOUNCEMENT_SAVED: "Annonce enregistrée",
+    Action.ANNOUNCEMENT_DELETED: "Annonce supprimée",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

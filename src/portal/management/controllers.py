@@ -25,6 +25,7 @@ from portal.dates import paris
 from portal.db import Database
 from portal.forms import clean_text
 from portal.management import audit, listing, managers, publishing
+from portal.management import catalog as catalog_admin
 from portal.management import registrations as service
 from portal.management.errors import ManagementError, OutOfScope
 from portal.management.scope import Scope, load_scope
@@ -333,6 +334,120 @@ class ManagementController(Controller):
             kind="success",
         )
 
+    # -- catalog: opening periods, announcements -----------------------------------------------
+    @get("/gestion/periodes", name="management:periods")
+    async def periods(
+        self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
+    ) -> Template:
+        return await _periods_page(request, db, manager, {}, {})
+
+    @post("/gestion/periodes", name="management:period_create", status_code=200)
+    async def period_create(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response[Any]:
+        period, errors = await catalog_admin.save_period(db, manager, now, data)
+        if period is None:
+            return await _periods_page(request, db, manager, data, errors)
+        return see_other(
+            request,
+            links.path("management:periods"),
+            flash="La période d'inscription est enregistrée.",
+            kind="success",
+        )
+
+    @get("/gestion/periodes/{period_id:int}", name="management:period")
+    async def period(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        period_id: FromPath[int],
+    ) -> Template:
+        period = await _period(db, manager, period_id)
+        values = {"opens_at": paris(period.opens_at), "closes_at": paris(period.closes_at)}
+        return _period_page(request, period, values, {})
+
+    @post("/gestion/periodes/{period_id:int}", name="management:period_update", status_code=200)
+    async def period_update(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+        period_id: FromPath[int],
+    ) -> Response[Any]:
+        period = await _period(db, manager, period_id)
+        saved, errors = await catalog_admin.save_period(db, manager, now, data, period_id)
+        if saved is None:
+            return _period_page(request, period, data, errors)
+        return see_other(
+            request,
+            links.path("management:periods"),
+            flash="La période d'inscription est modifiée.",
+            kind="success",
+        )
+
+    @get("/gestion/annonces", name="management:announcements")
+    async def announcements(
+        self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
+    ) -> Template:
+        return await _announcements_page(request, db, manager, {}, {})
+
+    @post("/gestion/annonces", name="management:announcement_create", status_code=200)
+    async def announcement_create(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response[Any]:
+        try:
+            saved, errors = await catalog_admin.save_announcement(db, manager, now, data)
+        except OutOfScope as exc:
+            raise NotFoundException() from exc
+        if saved is None:
+            return await _announcements_page(request, db, manager, data, errors)
+        return see_other(
+            request,
+            links.path("management:announcements"),
+            flash="L'annonce est enregistrée.",
+            kind="success",
+        )
+
+    @post(
+        "/gestion/annonces/{announcement_id:int}/supprimer",
+        name="management:announcement_delete",
+    )
+    async def announcement_delete(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+        announcement_id: FromPath[int],
+    ) -> Response[Any]:
+        try:
+            await catalog_admin.delete_announcement(db, manager, now, announcement_id)
+        except OutOfScope as exc:
+            raise NotFoundException() from exc
+        return see_other(
+            request,
+            links.path("management:announcements"),
+            flash="L'annonce est supprimée.",
+            kind="success",
+        )
+
 
 def _pair(request: Request, current: int) -> tuple[int | None, int]:
     """The two versions to compare, from ``?de=1&a=2`` (by default none)."""
@@ -479,5 +594,52 @@ def _publish_page(
             "kinds": publishing.KINDS,
             "modes": publishing.MODES,
         },
+        headers=NO_STORE,
+    )
+
+
+async def _period(db: Database, scope: Scope, period_id: int) -> Any:
+    try:
+        async with db.read() as session:
+            return await catalog_admin.get_period(session, scope, period_id)
+    except OutOfScope as exc:
+        raise NotFoundException() from exc
+
+
+async def _periods_page(
+    request: Request, db: Database, scope: Scope, values: Any, errors: dict[str, str]
+) -> Template:
+    async with db.read() as session:
+        lines = await catalog_admin.periods(session, scope)
+        choices = await catalog_admin.period_choices(session, scope)
+    return render(
+        request,
+        "management/periods.html.j2",
+        {"lines": lines, "choices": choices, "values": values, "errors": errors, "scope": scope},
+        headers=NO_STORE,
+    )
+
+
+def _period_page(request: Request, period: Any, values: Any, errors: dict[str, str]) -> Template:
+    return render(
+        request,
+        "management/period.html.j2",
+        {"period": period, "values": values, "errors": errors},
+        headers=NO_STORE,
+    )
+
+
+async def _announcements_page(
+    request: Request, db: Database, scope: Scope, values: Any, errors: dict[str, str]
+) -> Template:
+    try:
+        async with db.read() as session:
+            found = await catalog_admin.announcements(session, scope)
+    except OutOfScope as exc:
+        raise NotFoundException() from exc
+    return render(
+        request,
+        "management/announcements.html.j2",
+        {"announcements": found, "values": values, "errors": errors},
         headers=NO_STORE,
     )
