@@ -147,7 +147,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     erased = asyncio.run(run())
     print(f"Comptes non activés dans les 48h effacés : {erased}")
-    return 0
+    return _apply_retention(settings)  # the back office's retention settings (issue 13)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -240,6 +240,31 @@ def cmd_manager_create(args: argparse.Namespace) -> int:
         f"Gestionnaire {'créé' if created.new else 'mis à jour'} : {created.email} ({scope}).\n"
         "Un mail lui donne un lien (72 h, une seule fois) pour choisir son mot de passe ; "
         "il part par la file d'envoi du serveur (`portal serve`)."
+    )
+    return 0
+
+
+def _apply_retention(settings: Settings) -> int:
+    """`portal purge`, second part: the retention settings; prints counts only."""
+    from portal.composition import ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS
+    from portal.db import Database, utcnow
+    from portal.management.retention import purge
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(settings.database_url)
+        try:
+            return await purge(
+                db, settings, utcnow(), ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS
+            )
+        finally:
+            await db.dispose()
+
+    purged = asyncio.run(run())
+    print(
+        "Conservation : comptes sans inscription effacés : "
+        + (str(purged.accounts) if settings.retention_account_days else "non (durée 0)")
+        + " ; inscriptions des sessions closes effacées : "
+        + (str(purged.registrations) if settings.retention_closed_session_days else "non (durée 0)")
     )
     return 0
 

@@ -19,6 +19,7 @@ from portal.documents.service import erase_documents, export_documents, publish_
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
 from portal.management.managers import erase_managers
+from portal.management.retention import RegistrationEraser
 from portal.registrations import account_data
 from portal.registrations import service as registrations
 from portal.registrations.jobs import DROP_CLOSED_DRAFTS
@@ -55,3 +56,7 @@ ACCOUNT_HOOKS = AccountHooks(
 # Inside the transaction that saves a registration's version: its confirmation (G01) or
 # récapitulatif (G02), version for version.
 ON_REGISTRATION_SAVED: tuple[OnSaved, ...] = (publish_summary,)
+
+# Retention (`portal purge`): what other domains hold about a registration of a closed session,
+# erased before the registration itself (documents and versions are erased by retention).
+RETENTION_REGISTRATION_ERASERS: tuple[RegistrationEraser, ...] = ()

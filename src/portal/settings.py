@@ -67,6 +67,11 @@ class Settings:
     # from its school one after another), while a flood of 40 in 2 s gets 10 through.
     rate_limit_burst: int = 10
     rate_limit_refill_seconds: int = 15
+    # Retention (issue 13), applied by `portal purge`; 0 keeps forever. Days without any change
+    # after which a candidate account that never registered is erased, and days after a
+    # session's end after which its registrations (versions, documents) are erased.
+    retention_account_days: int = 0
+    retention_closed_session_days: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -160,6 +165,13 @@ class Settings:
             "rate_limit_refill_seconds": _int(
                 "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"
             ),
+            "retention_account_days": _int(
+                "PORTAL_RETENTION_ACCOUNT_DAYS", get("PORTAL_RETENTION_ACCOUNT_DAYS") or "0"
+            ),
+            "retention_closed_session_days": _int(
+                "PORTAL_RETENTION_CLOSED_SESSION_DAYS",
+                get("PORTAL_RETENTION_CLOSED_SESSION_DAYS") or "0",
+            ),
         }
         if get("PORTAL_PDF_FONT_DIR"):
             values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
@@ -218,6 +230,11 @@ class Settings:
             )
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
+        if self.retention_account_days < 0 or self.retention_closed_session_days < 0:
+            found.append(
+                "PORTAL_RETENTION_ACCOUNT_DAYS and PORTAL_RETENTION_CLOSED_SESSION_DAYS must be "
+                "zero (keep forever) or more."
+            )
         if not self.templates_dir.is_dir():
             found.append(f"Templates folder not found: {self.templates_dir}")
         return found
