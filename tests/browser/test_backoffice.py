@@ -323,6 +323,18 @@ def test_catalog_pages_are_accessible(page: Page, live_server) -> None:  # type:
     assert_accessible(page, "announcements, one")
     page.get_by_role("button", name=re.compile("Supprimer")).first.click()
     expect(page.get_by_text("L'annonce est supprimée.")).to_be_visible()
+    page.get_by_role("link", name="Services gestionnaires").click()
+    expect(page.get_by_role("heading", level=1, name="Services gestionnaires")).to_be_visible()
+    assert_accessible(page, "offices")
+    page.locator("table a").first.click()
+    expect(
+        page.get_by_role("heading", level=1, name="Modifier un service gestionnaire")
+    ).to_be_visible()
+    assert_accessible(page, "office")
+    page.get_by_label("Adresse mail").fill("pas-une-adresse")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_role("heading", name="Le formulaire contient 1 erreur")).to_be_visible()
+    assert_accessible(page, "office, error")
 
 
 async def _make_national(live_server, email: str) -> None:  # type: ignore[no-untyped-def]

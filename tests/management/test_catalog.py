@@ -168,3 +168,47 @@ async def test_announcements_national_only_checked_and_shown(client, app, world,
     async with db.read() as session:
         actions = [e.action for e in (await session.exec(select(AuditEntry))).all()]
     assert actions == ["announcement_saved", "announcement_deleted"]
+
+
+async def test_managing_offices_scoped_checked_and_audited(client, app, world, clock) -> None:  # type: ignore[no-untyped-def]
+    from portal.catalog.models import ManagingOffice
+
+    db = app.state.db
+    async with db.read() as session:
+        offices = (await session.exec(select(ManagingOffice))).all()
+    mine = next(o for o in offices if o.academy_code == "versailles")
+    others = [o for o in offices if o.academy_code != "versailles"]
+    await manager_login(client, VERSAILLES_MANAGER)
+    listing = unescape((await client.get(app.route_reverse("management:offices"))).text)
+    assert mine.name in listing
+    for other in others:
+        assert (
+            await client.get(app.route_reverse("management:office", office_id=other.id))
+        ).status_code == 404
+        assert (
+            await client.submit(
+                app.route_reverse("management:office_update", office_id=other.id), {}
+            )
+        ).status_code == 404
+    url = app.route_reverse("management:office_update", office_id=mine.id)
+    values = {
+        "name": mine.name,
+        "phone": "01 30 83 44 00",
+        "email": "dec",
+        "postal_address": mine.postal_address,
+    }
+    bad = await client.submit(url, {**values, "name": ""})
+    assert field_error(bad.text, "name") == "Indiquez le nom du service."
+    assert (
+        field_error(bad.text, "email")
+        == "Saisissez une adresse mail valide, par exemple dec@ac-versailles.fr."
+    )
+    async with db.read() as session:
+        assert (await session.get(ManagingOffice, mine.id)).phone == mine.phone  # type: ignore[union-attr]
+    done = await client.submit(url, {**values, "email": "dec4@ac-versailles.fr"})
+    assert done.status_code == 303
+    async with db.read() as session:
+        saved = await session.get(ManagingOffice, mine.id)
+        [entry] = (await session.exec(select(AuditEntry))).all()
+    assert saved.phone == "01 30 83 44 00" and saved.email == "dec4@ac-versailles.fr"  # type: ignore[union-attr]
+    assert entry.action == "office_saved" and entry.after["email"] == "dec4@ac-versailles.fr"

@@ -29,6 +29,7 @@ class Action:
     PERIOD_SAVED = "period_saved"
     ANNOUNCEMENT_SAVED = "announcement_saved"
     ANNOUNCEMENT_DELETED = "announcement_deleted"
+    OFFICE_SAVED = "office_saved"
 
 
 LABELS = {
@@ -41,6 +42,7 @@ LABELS = {
     Action.PERIOD_SAVED: "Période d'inscription enregistrée",
     Action.ANNOUNCEMENT_SAVED: "Annonce enregistrée",
     Action.ANNOUNCEMENT_DELETED: "Annonce supprimée",
+    Action.OFFICE_SAVED: "Service gestionnaire modifié",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

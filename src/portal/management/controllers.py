@@ -448,6 +448,48 @@ class ManagementController(Controller):
             kind="success",
         )
 
+    @get("/gestion/services", name="management:offices")
+    async def offices(
+        self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
+    ) -> Template:
+        async with db.read() as session:
+            lines = await catalog_admin.offices(session, manager)
+        return render(request, "management/offices.html.j2", {"lines": lines}, headers=NO_STORE)
+
+    @get("/gestion/services/{office_id:int}", name="management:office")
+    async def office(
+        self,
+        request: Request,
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        office_id: FromPath[int],
+    ) -> Template:
+        office = await _office(db, manager, office_id)
+        values = {name: getattr(office, name) for name in catalog_admin.OFFICE_FIELDS}
+        return _office_page(request, office, values, {})
+
+    @post("/gestion/services/{office_id:int}", name="management:office_update", status_code=200)
+    async def office_update(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+        office_id: FromPath[int],
+    ) -> Response[Any]:
+        office = await _office(db, manager, office_id)
+        errors = await catalog_admin.save_office(db, manager, now, office_id, data)
+        if errors:
+            return _office_page(request, office, data, errors)
+        return see_other(
+            request,
+            links.path("management:offices"),
+            flash="Les coordonnées du service gestionnaire sont enregistrées.",
+            kind="success",
+        )
+
 
 def _pair(request: Request, current: int) -> tuple[int | None, int]:
     """The two versions to compare, from ``?de=1&a=2`` (by default none)."""
@@ -641,5 +683,22 @@ async def _announcements_page(
         request,
         "management/announcements.html.j2",
         {"announcements": found, "values": values, "errors": errors},
+        headers=NO_STORE,
+    )
+
+
+async def _office(db: Database, scope: Scope, office_id: int) -> Any:
+    try:
+        async with db.read() as session:
+            return await catalog_admin.get_office(session, scope, office_id)
+    except OutOfScope as exc:
+        raise NotFoundException() from exc
+
+
+def _office_page(request: Request, office: Any, values: Any, errors: dict[str, str]) -> Template:
+    return render(
+        request,
+        "management/office.html.j2",
+        {"office": office, "values": values, "errors": errors},
         headers=NO_STORE,
     )
