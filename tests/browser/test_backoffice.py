@@ -304,6 +304,12 @@ def test_catalog_pages_are_accessible(page: Page, live_server) -> None:  # type:
     page.get_by_role("button", name="Enregistrer la période").click()
     expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
     assert_accessible(page, "periods, errors")
+    page.get_by_label("Fichier CSV à importer").set_input_files(
+        files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": b"examen;mauvaise\r\nBIA;x\r\n"}]
+    )
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect(page.get_by_text(re.compile("colonne inattendue"))).to_be_visible()
+    assert_accessible(page, "periods, import refused")
     page.locator("table a").first.click()
     expect(
         page.get_by_role("heading", level=1, name="Modifier une période d'inscription")

@@ -212,3 +212,71 @@ async def test_managing_offices_scoped_checked_and_audited(client, app, world, c
         [entry] = (await session.exec(select(AuditEntry))).all()
     assert saved.phone == "01 30 83 44 00" and saved.email == "dec4@ac-versailles.fr"  # type: ignore[union-attr]
     assert entry.action == "office_saved" and entry.after["email"] == "dec4@ac-versailles.fr"
+
+
+async def test_export_then_import_next_year(client, app, world, clock) -> None:  # type: ignore[no-untyped-def]
+    db = app.state.db
+    current = await bia_period(db, "versailles", clock)
+    async with db.read() as session:
+        exam = await session.get(ExamSession, current.session_id)
+    year = exam.year  # type: ignore[union-attr]
+    await manager_login(client, VERSAILLES_MANAGER)
+    exported = await client.get(app.route_reverse("management:periods_export") + f"?session={year}")
+    assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
+    lines = exported.content.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "examen;secteur;session;academie;ouverture;fermeture"
+    rows = [line.split(";") for line in lines[1:] if line]
+    assert rows and {row[3] for row in rows} == {"versailles"}  # only the manager's académies
+    bia = next(row for row in rows if row[0] == "BIA")
+    assert bia[4] == wall(current.opens_at) and bia[5] == wall(current.closes_at)
+    url = app.route_reverse("management:periods_import")
+    await client.get(app.route_reverse("management:periods"))
+
+    async def upload(text: str):  # type: ignore[no-untyped-def]
+        return await client.post(
+            url,
+            data={"_csrf_token": client.csrf_token()},
+            files={"file": ("periodes.csv", text.encode("utf-8"), "text/csv")},
+        )
+
+    def period_count() -> int:
+        return len(rows)
+
+    wrong = await upload("examen;specialite;session;academie;ouverture;fermeture\r\n")
+    assert "colonne inattendue : « specialite »" in unescape(wrong.text)
+    assert "colonne manquante : « secteur »" in unescape(wrong.text)
+    next_year = [
+        [row[0], row[1], str(year + 1), row[3], "01/09/2030 10:00", "01/10/2030 10:00"]
+        for row in rows
+    ]
+    bad = [
+        *next_year,
+        ["BIA", next_year[0][1], str(year + 1), "rennes", "01/09/2030 10:00", "01/10/2030 10:00"],
+    ]
+    bad_text = "examen;secteur;session;academie;ouverture;fermeture\n" + "\n".join(
+        ";".join(r) for r in bad
+    )
+    refused = unescape((await upload(bad_text)).text)
+    assert f"Ligne {len(bad) + 1} : académie « rennes » : pas une de vos académies." in refused
+    assert "rien n'a changé" in refused
+    async with db.read() as session:
+        assert (
+            await session.exec(select(ExamSession).where(ExamSession.year == year + 1))
+        ).all() == []  # all or nothing: not even the session
+    good_text = "examen;secteur;session;academie;ouverture;fermeture\n" + "\n".join(
+        ";".join(r) for r in next_year
+    )
+    done = await upload(good_text)
+    assert done.status_code == 303
+    async with db.read() as session:
+        created = (
+            await session.exec(
+                select(OpeningPeriod)
+                .join(ExamSession, ExamSession.id == OpeningPeriod.session_id)
+                .where(ExamSession.year == year + 1)
+            )
+        ).all()
+    assert len(created) == period_count()
+    assert {wall(p.opens_at) for p in created} == {"01/09/2030 10:00"}
+    again = await upload(good_text)  # the same file again: the same periods, updated
+    assert again.status_code == 303

@@ -30,6 +30,7 @@ class Action:
     ANNOUNCEMENT_SAVED = "announcement_saved"
     ANNOUNCEMENT_DELETED = "announcement_deleted"
     OFFICE_SAVED = "office_saved"
+    CATALOG_IMPORTED = "catalog_imported"
 
 
 LABELS = {
@@ -43,6 +44,7 @@ LABELS = {
     Action.ANNOUNCEMENT_SAVED: "Annonce enregistrée",
     Action.ANNOUNCEMENT_DELETED: "Annonce supprimée",
     Action.OFFICE_SAVED: "Service gestionnaire modifié",
+    Action.CATALOG_IMPORTED: "Import de périodes d'inscription",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

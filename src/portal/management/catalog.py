@@ -138,7 +138,7 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-async def _overlap(session: AsyncSession, period: OpeningPeriod) -> str | None:
+async def overlap_message(session: AsyncSession, period: OpeningPeriod) -> str | None:
     """Another period of the same specialty and académie whose window meets this one."""
     others = (
         await session.exec(
@@ -242,7 +242,7 @@ async def _save_period(
             raise _Refused(errors)
         assert opens is not None and closes is not None
         period.opens_at, period.closes_at = opens, closes
-        overlap = await _overlap(session, period)
+        overlap = await overlap_message(session, period)
         if overlap:
             raise _Refused({"opens_at": overlap})
         session.add(period)

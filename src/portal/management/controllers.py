@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Template
 
 from portal.accounts import forms as account_forms
@@ -24,7 +25,7 @@ from portal.accounts.records import form_context
 from portal.dates import paris
 from portal.db import Database
 from portal.forms import clean_text
-from portal.management import audit, listing, managers, publishing
+from portal.management import audit, catalog_file, listing, managers, publishing
 from portal.management import catalog as catalog_admin
 from portal.management import registrations as service
 from portal.management.errors import ManagementError, OutOfScope
@@ -361,6 +362,50 @@ class ManagementController(Controller):
             kind="success",
         )
 
+    @get("/gestion/periodes/export.csv", name="management:periods_export")
+    async def periods_export(
+        self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
+    ) -> Response[bytes]:
+        year = listing._int(request.query_params.get("session")) or 0
+        async with db.read() as session:
+            data = await catalog_file.export_year(session, manager, year)
+        return _csv(data, f"periodes-{year}.csv")
+
+    @post("/gestion/periodes/import", name="management:periods_import", status_code=200)
+    async def periods_import(
+        self,
+        request: Request,
+        data: MultipartBody[dict[str, Any]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response[Any]:
+        upload = data.get("file")
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        if not content:
+            return await _periods_page(
+                request, db, manager, {}, {"file": "Choisissez le fichier CSV à importer."}
+            )
+        try:
+            count = await catalog_file.import_periods(db, manager, now, content)
+        except catalog_file.ImportRefused as refused:
+            return await _periods_page(
+                request,
+                db,
+                manager,
+                {},
+                {"file": "Le fichier n'a pas été importé, rien n'a changé : corrigez-le d'abord."},
+                problems=refused.problems,
+            )
+        return see_other(
+            request,
+            links.path("management:periods"),
+            flash=f"{count} période{'s' if count > 1 else ''} d'inscription importée"
+            + ("s." if count > 1 else "."),
+            kind="success",
+        )
+
     @get("/gestion/periodes/{period_id:int}", name="management:period")
     async def period(
         self,
@@ -649,7 +694,12 @@ async def _period(db: Database, scope: Scope, period_id: int) -> Any:
 
 
 async def _periods_page(
-    request: Request, db: Database, scope: Scope, values: Any, errors: dict[str, str]
+    request: Request,
+    db: Database,
+    scope: Scope,
+    values: Any,
+    errors: dict[str, str],
+    problems: list[str] | None = None,
 ) -> Template:
     async with db.read() as session:
         lines = await catalog_admin.periods(session, scope)
@@ -657,7 +707,15 @@ async def _periods_page(
     return render(
         request,
         "management/periods.html.j2",
-        {"lines": lines, "choices": choices, "values": values, "errors": errors, "scope": scope},
+        {
+            "lines": lines,
+            "choices": choices,
+            "values": values,
+            "errors": errors,
+            "scope": scope,
+            "problems": problems or [],
+            "years": sorted({line.year for line in lines}, reverse=True),
+        },
         headers=NO_STORE,
     )
 
