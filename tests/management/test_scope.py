@@ -97,3 +97,28 @@ async def test_each_manager_sees_their_academies(client, app, world, email, sees
         "utf-8-sig"
     )
     assert {name for name in ("LE GOFF", "MARTIN") if name in text} == sees
+
+
+def named_routes(app, parameter: str) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    """Every back-office route whose path names ``parameter``: name -> its HTTP methods."""
+    found: dict[str, set[str]] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if (handler.name or "").startswith("management:") and f"{{{parameter}:" in route.path:
+                found.setdefault(handler.name, set()).update(handler.http_methods)
+    return found
+
+
+async def test_every_route_naming_a_registration_is_scoped(client, app, world) -> None:  # type: ignore[no-untyped-def]
+    """Found from the app's routes, so a route added later without its scope fails here."""
+    routes = named_routes(app, "registration_id")
+    assert len(routes) >= 6
+    await manager_login(client, VERSAILLES_MANAGER)
+    for name, methods in routes.items():
+        url = app.route_reverse(name, registration_id=world.rennes.id)
+        if "GET" in methods:
+            assert (await client.get(url)).status_code == 404, name
+        if "POST" in methods:
+            assert (await client.submit(url, {"reason": "Demande"})).status_code == 404, name
+    publish = app.route_reverse("management:publish_form") + f"?inscription={world.rennes.id}"
+    assert (await client.get(publish)).status_code == 404
