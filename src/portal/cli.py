@@ -212,7 +212,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     erased = asyncio.run(run())
     print(f"Comptes non activés dans les 48h effacés : {erased}")
-    return 0
+    return _apply_retention(settings)  # the back office's retention settings (issue 13)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -252,6 +252,105 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+# -- the back office's commands (issue 13: managers) -------------------------------------------
+def cmd_manager_create(args: argparse.Namespace) -> int:
+    """Create a manager (or change their académies) and mail them the link to choose a
+    password: no password is ever typed on a command line or kept in a shell history."""
+    from litestar import Litestar
+    from litestar.di import Provide
+
+    from portal.db import Database, utcnow
+    from portal.management.controllers import WelcomeController
+    from portal.management.errors import ManagementError
+    from portal.management.managers import create_manager
+    from portal.migrate import upgrade
+    from portal.web.links import Links
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    # The link's path from its route name (no app to serve: its dependencies stay unused).
+    routes = Litestar(
+        route_handlers=[WelcomeController],
+        dependencies={
+            name: Provide(lambda: None, sync_to_thread=False)
+            for name in ("db", "settings", "now", "links")
+        },
+    )
+    links = Links(settings.base_url, routes.route_reverse)
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(settings.database_url)
+        try:
+            return await create_manager(
+                db,
+                settings,
+                links,
+                utcnow(),
+                args.email,
+                academies=args.academy or [],
+                all_academies=args.all_academies,
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        created = asyncio.run(run())
+    except ManagementError as exc:
+        print(f"Gestionnaire non créé : {exc.message}", file=sys.stderr)
+        return 1
+    scope = "toutes les académies" if created.all_academies else ", ".join(created.academies)
+    print(
+        f"Gestionnaire {'créé' if created.new else 'mis à jour'} : {created.email} ({scope}).\n"
+        "Un mail lui donne un lien (72 h, une seule fois) pour choisir son mot de passe ; "
+        "il part par la file d'envoi du serveur (`portal serve`)."
+    )
+    return 0
+
+
+def _apply_retention(settings: Settings) -> int:
+    """`portal purge`, second part: the retention settings; prints counts only."""
+    from portal.composition import ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS
+    from portal.db import Database, utcnow
+    from portal.management.retention import purge
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(settings.database_url)
+        try:
+            return await purge(
+                db, settings, utcnow(), ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS
+            )
+        finally:
+            await db.dispose()
+
+    purged = asyncio.run(run())
+    print(
+        "Conservation : comptes sans inscription effacés : "
+        + (str(purged.accounts) if settings.retention_account_days else "non (durée 0)")
+        + " ; inscriptions des sessions closes effacées : "
+        + (str(purged.registrations) if settings.retention_closed_session_days else "non (durée 0)")
+    )
+    return 0
+
+
+def _add_management_commands(commands) -> None:  # type: ignore[no-untyped-def]
+    manager = commands.add_parser("manager", help="back-office managers")
+    manager_commands = manager.add_subparsers(dest="manager_command", required=True)
+    create = manager_commands.add_parser(
+        "create", help="create a manager; they get a mail with a link to choose a password"
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument(
+        "--academy",
+        action="append",
+        metavar="CODE",
+        help="an académie's code, e.g. versailles (repeatable)",
+    )
+    create.add_argument(
+        "--all-academies", action="store_true", help="a national administrator: every académie"
+    )
+    create.set_defaults(func=cmd_manager_create)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--host", default="127.0.0.1", help="the address `serve` will listen on")
     check.add_argument("--port", type=int, default=8000, help="the port `serve` will listen on")
     check.set_defaults(func=cmd_check)
+
+    _add_management_commands(commands)
     return parser
 
 

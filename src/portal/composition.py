@@ -18,7 +18,9 @@ from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
-from portal.pieces.account_data import erase_pieces, export_pieces
+from portal.management.managers import erase_managers
+from portal.management.retention import RegistrationEraser
+from portal.pieces.account_data import erase_pieces, erase_registration_pieces, export_pieces
 from portal.pieces.fixtures import load_demo_pieces
 from portal.pieces.jobs import RESCAN_PIECES
 from portal.registrations import account_data
@@ -57,15 +59,21 @@ ACCOUNT_HOOKS = AccountHooks(
         export_sessions,
         export_mails,
     ),
+    # A manager who never chose a password is erased like an account never activated.
     erasers=(
         erase_mails,
         erase_sessions,
         erase_documents,
         erase_pieces,
         account_data.erase_registrations,
+        erase_managers,
     ),
 )
 
 # Inside the transaction that saves a registration's version: its confirmation (G01) or
 # récapitulatif (G02), version for version.
 ON_REGISTRATION_SAVED: tuple[OnSaved, ...] = (publish_summary,)
+
+# Retention (`portal purge`): what other domains hold about a registration of a closed session,
+# erased before the registration itself (documents and versions are erased by retention).
+RETENTION_REGISTRATION_ERASERS: tuple[RegistrationEraser, ...] = (erase_registration_pieces,)

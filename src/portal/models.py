@@ -16,6 +16,7 @@ def load_all_models() -> None:
     from portal.catalog import models as catalog  # noqa: F401
     from portal.documents import models as documents  # noqa: F401
     from portal.mail import models as mail  # noqa: F401
+    from portal.management import models as management  # noqa: F401
     from portal.pieces import models as pieces  # noqa: F401
     from portal.registrations import models as registrations  # noqa: F401
     from portal.web import sessions  # noqa: F401

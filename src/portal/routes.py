@@ -7,6 +7,7 @@ from typing import Any
 from portal.accounts.controllers import CONTROLLERS as ACCOUNT_CONTROLLERS
 from portal.catalog.controllers import CatalogController, PlacesController, RegisterController
 from portal.documents.controllers import DocumentsController, VerificationController
+from portal.management.controllers import ManagementController, WelcomeController
 from portal.pages.controllers import PagesController
 from portal.pieces.controllers import PiecesController
 from portal.registrations.controllers import RegistrationsController
@@ -23,4 +24,6 @@ def route_handlers() -> list[Any]:
         DocumentsController,
         VerificationController,
         PiecesController,
+        ManagementController,
+        WelcomeController,
     ]

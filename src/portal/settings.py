@@ -72,6 +72,11 @@ class Settings:
     # enforced while the file streams in).
     clamd_address: str = ""
     upload_max_body_bytes: int = 40_000_000
+    # Retention (issue 13), applied by `portal purge`; 0 keeps forever. Days without any change
+    # after which a candidate account that never registered is erased, and days after a
+    # session's end after which its registrations (versions, documents) are erased.
+    retention_account_days: int = 0
+    retention_closed_session_days: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     # -- derived places -------------------------------------------------------------------
@@ -169,6 +174,13 @@ class Settings:
             "rate_limit_refill_seconds": _int(
                 "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"
             ),
+            "retention_account_days": _int(
+                "PORTAL_RETENTION_ACCOUNT_DAYS", get("PORTAL_RETENTION_ACCOUNT_DAYS") or "0"
+            ),
+            "retention_closed_session_days": _int(
+                "PORTAL_RETENTION_CLOSED_SESSION_DAYS",
+                get("PORTAL_RETENTION_CLOSED_SESSION_DAYS") or "0",
+            ),
         }
         if get("PORTAL_PDF_FONT_DIR"):
             values["pdf_font_dir"] = Path(get("PORTAL_PDF_FONT_DIR", "")).resolve()
@@ -227,6 +239,11 @@ class Settings:
             )
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
+        if self.retention_account_days < 0 or self.retention_closed_session_days < 0:
+            found.append(
+                "PORTAL_RETENTION_ACCOUNT_DAYS and PORTAL_RETENTION_CLOSED_SESSION_DAYS must be "
+                "zero (keep forever) or more."
+            )
         if not self.templates_dir.is_dir():
             found.append(f"Templates folder not found: {self.templates_dir}")
         return found

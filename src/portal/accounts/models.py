@@ -17,20 +17,35 @@ class Civility:
     LABELS = dict(CHOICES)
 
 
+class Role:
+    """What an account is for: a candidate's (the default) or a manager's (back office, /gestion).
+
+    A manager's account has no civil identity: the identity columns are empty for it."""
+
+    CANDIDATE = "candidate"
+    MANAGER = "manager"
+
+
 class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)  # normalised: trimmed, NFC, lower case
     pending_email: str | None = Field(default=None, max_length=254)  # awaits confirmation
-    civility: str = Field(max_length=3)
-    birth_name: str = Field(max_length=80)  # Nom de famille (nom de naissance), upper case
+    role: str = Field(
+        default=Role.CANDIDATE, max_length=12, sa_column_kwargs={"server_default": Role.CANDIDATE}
+    )
+    # The identity: always set for a candidate (sign-up requires it), empty for a manager.
+    civility: str = Field(default=None, nullable=True, max_length=3)
+    birth_name: str = Field(default=None, nullable=True, max_length=80)  # upper case
     usage_name: str | None = Field(default=None, max_length=80)
-    first_names: str = Field(max_length=120)
-    birth_country_code: str = Field(foreign_key="country.code", max_length=3)
-    birth_date: date
+    first_names: str = Field(default=None, nullable=True, max_length=120)
+    birth_country_code: str = Field(
+        default=None, nullable=True, foreign_key="country.code", max_length=3
+    )
+    birth_date: date = Field(default=None, nullable=True)
     birth_department_code: str | None = Field(
         default=None, foreign_key="department.code", max_length=3
     )
-    birth_city: str = Field(max_length=80)
+    birth_city: str = Field(default=None, nullable=True, max_length=80)
     password_hash: str = Field(max_length=255)
     password_changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     candidate_number: str | None = Field(default=None, unique=True, max_length=20)
@@ -42,6 +57,10 @@ class Account(SQLModel, table=True):
     activated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
 
     @property
     def is_active(self) -> bool:

@@ -17,11 +17,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 ACTIVATION = "portal.account.activation"
 RESET = "portal.account.reset"
 EMAIL_CHANGE = "portal.account.email-change"
+# A new manager chooses a password (issue 13); single use like a reset (hash fingerprint).
+MANAGER_WELCOME = "portal.manager.welcome"
 
 VALIDITY = {
     ACTIVATION: timedelta(hours=48),
     RESET: timedelta(hours=1),
     EMAIL_CHANGE: timedelta(hours=24),
+    MANAGER_WELCOME: timedelta(hours=72),
 }
 
 

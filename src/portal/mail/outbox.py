@@ -29,6 +29,7 @@ SUBJECTS = {
     "email_change_notice": "Demande de changement d'adresse mail",
     "email_taken": "Tentative d'utilisation de votre adresse mail",
     "email_changed": "Votre adresse mail a été modifiée",
+    "manager_welcome": "Votre accès à l'espace gestion",
 }
 
 

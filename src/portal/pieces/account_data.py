@@ -47,6 +47,16 @@ async def export_pieces(session: AsyncSession, account_id: int) -> dict[str, Any
 async def erase_pieces(session: AsyncSession, account_ids: list[int]) -> None:
     """The uploads' rows and the standings of these accounts' registrations (children first)."""
     registrations = select(Registration.id).where(col(Registration.account_id).in_(account_ids))
+    await _erase(session, registrations)
+
+
+async def erase_registration_pieces(session: AsyncSession, registration_ids: list[int]) -> None:
+    """The same for these registrations (retention of closed sessions); the files go with the
+    job that removes files no row names."""
+    await _erase(session, registration_ids)
+
+
+async def _erase(session: AsyncSession, registrations: Any) -> None:
     standings = select(RegistrationPiece.id).where(
         col(RegistrationPiece.registration_id).in_(registrations)
     )

@@ -26,6 +26,8 @@ from portal.web.sessions import get_session
 
 # Where to go after logging in, as the URL says it (``?suivant=/m-inscrire``).
 NEXT = "suivant"
+# Where a manager goes once logged in, whatever the candidate pages asked (issue 13).
+BACK_OFFICE = "management:home"
 
 
 class LoginController(Controller):
@@ -79,6 +81,10 @@ class LoginController(Controller):
         except service.AccountError as exc:
             return _login_page(request, values, {"email": exc.message}, next_path=target)
         get_session(request).login(account.id)  # type: ignore[arg-type]
+        if account.is_manager:  # a manager's pages are the back office (issue 13)
+            back_office = links.path(BACK_OFFICE)
+            if not target.startswith(back_office):
+                target = back_office
         return see_other(request, target)
 
     @post("/deconnexion", name="accounts:logout")
