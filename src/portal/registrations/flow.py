@@ -40,10 +40,11 @@ class Action(StrEnum):
     quit = "quitter"
     search = "rechercher"
     refresh = "actualiser"
+    enter = "entree"  # Enter in a field (the form's hidden default button)
 
     @classmethod
     def read(cls, value: Any) -> Action:
-        """The pressed button; Enter in a field (or anything unknown) means "Suivant"."""
+        """The pressed button; anything unknown means "Suivant"."""
         try:
             return cls(str(value or cls.next))
         except ValueError:
@@ -191,6 +192,8 @@ async def submit_step(
         return Missing()
     action = Action.read(form.get("action"))
     values = step.parse(form) if step.editable else {}
+    if action is Action.enter:
+        action = Action.search if _search_pending(values, wizard.values(step)) else Action.next
 
     async def keep(new_values: dict[str, Any], *, valid: bool, base: int | None = None) -> None:
         if step.editable:
@@ -232,6 +235,16 @@ async def submit_step(
     if back_to_summary:
         return Move(key, steps.SUMMARY)
     return Move(key, wizard.steps.next(step) or step)
+
+
+def _search_pending(values: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
+    """Enter pressed with a search typed and not yet looked up (or nothing chosen from it) is
+    a search, as in any search field; anywhere else Enter means "Suivant"."""
+    query = str(values.get("establishment_query") or "").strip()
+    if not query:
+        return False
+    previous = str(kept.get("establishment_query") or "").strip()
+    return query != previous or not values.get("establishment")
 
 
 async def _save(
