@@ -17,7 +17,9 @@ async def _to_situation(client, app) -> str:  # type: ignore[no-untyped-def]
     return base
 
 
-async def test_helper_fragment_urls_loaded_directly_answer_the_whole_tab(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_helper_fragment_urls_loaded_directly_answer_the_whole_tab(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
     base = await _to_situation(client, app)
     for helper, tab in (
         ("etablissements?work_department=078&establishment_query=lycee", "situation"),
@@ -41,7 +43,9 @@ async def test_wizard_form_pushes_nothing_itself(client, app, candidate) -> None
     assert "hx-push-url" not in form  # the server names the tab's URL; helpers inherit nothing
 
 
-async def test_enter_in_the_establishment_search_searches_without_javascript(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_enter_in_the_establishment_search_searches_without_javascript(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
     base = await _to_situation(client, app)
     typed = {**SITUATION, "establishment": "", "establishment_query": "0783371R"}
     # Enter presses the form's first (hidden) button, whose value is "entree".
@@ -58,14 +62,18 @@ async def test_enter_in_the_establishment_search_searches_without_javascript(cli
     assert response.status_code == 200 and 'class="error-summary"' in response.text
 
 
-async def test_error_summary_of_an_empty_establishment_points_to_the_search(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_error_summary_of_an_empty_establishment_points_to_the_search(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
     base = await _to_situation(client, app)
     response = await client.submit(f"{base}/situation", {**SITUATION, "establishment": ""})
     assert 'href="#champ-establishment"' in response.text
     assert 'data-error-focus="champ-establishment-query"' in response.text
 
 
-async def test_stale_form_token_under_htmx_gets_a_fresh_one_and_french_words(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_stale_form_token_under_htmx_gets_a_fresh_one_and_french_words(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
     base = await _draft(client, app)
     token = client.csrf_token()
     response = await client.post(
@@ -85,7 +93,9 @@ async def test_stale_form_token_under_htmx_gets_a_fresh_one_and_french_words(cli
     assert plain.status_code == 403 and "x-portal-csrf-token" not in plain.headers
 
 
-async def test_session_ended_during_an_htmx_request_is_a_200_client_redirect(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_session_ended_during_an_htmx_request_is_a_200_client_redirect(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
     base = await _to_situation(client, app)
     await client.submit("/deconnexion")
     for request in (
