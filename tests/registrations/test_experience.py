@@ -3,7 +3,13 @@ errors it can show, a session that ended) and what a plain form gets (Enter in a
 
 from __future__ import annotations
 
-from tests.registrations.conftest import IDENTIFICATION, SITUATION, form_values, location
+from tests.registrations.conftest import (
+    IDENTIFICATION,
+    SITUATION,
+    form_values,
+    location,
+    period_id,
+)
 from tests.registrations.test_pages import _draft
 
 HTMX = {"HX-Request": "true"}
@@ -118,3 +124,43 @@ async def test_long_lists_are_options_fragments_kept_by_the_browser(client, app,
     assert options.headers["cache-control"].startswith("private, max-age=")
     page = await client.get(f"{base}/identification")  # without JavaScript: the whole lists
     assert page.text.count("<option") > 300 and "data-options-url" not in page.text
+
+
+async def test_period_closed_during_a_modification_says_so_on_the_page(
+    client, app, candidate, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from html import unescape
+
+    from tests.registrations.conftest import log_in
+    from tests.registrations.test_wizard import fill_certification, start, submit_as_shown
+
+    await log_in(client)
+    base = await start(client, app)
+    await fill_certification(client, base)
+    await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    draft = location(await client.submit("/mes-inscriptions/001/modifier")).rsplit("/", 1)[0]
+    for slug in ("identification", "qualification", "situation", "epreuves"):
+        await submit_as_shown(client, draft, slug)
+    clock.advance(days=40)
+    await log_in(client)
+    response = await client.submit(
+        f"{draft}/recapitulatif", {"action": "enregistrer"}, headers=HTMX
+    )
+    assert response.status_code == 200 and response.headers["hx-redirect"] == "/mes-inscriptions"
+    page = unescape((await client.get("/mes-inscriptions")).text)
+    assert "Le service d'inscription est fermé depuis le " in page and "(heure de Paris)" in page
+    assert "Page introuvable" not in page
+    # Pressed again from the page left open (the draft is gone, as the periodic job drops the
+    # drafts of closed periods): the closing again, not "Page introuvable".
+    form = {
+        "action": "enregistrer",
+        "periode": str(await period_id(app.state.db, "CCPE1D", "versailles", "ACA")),
+    }
+    plain = await client.submit(f"{draft}/recapitulatif", form)
+    assert location(plain) == "/mes-inscriptions"
+    page = unescape((await client.get("/mes-inscriptions")).text)
+    assert "Le service d'inscription est fermé depuis le " in page
+    # Without the period, or for an open one, an unknown draft is still simply unknown.
+    assert (
+        await client.submit(f"{draft}/recapitulatif", {"action": "enregistrer"})
+    ).status_code == 404

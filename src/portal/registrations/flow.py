@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -96,12 +96,38 @@ class Leave:
 Outcome = Missing | Move | Show | Leave
 
 
+PERIOD_FIELD = "periode"  # the wizard form names its period, for when its draft is gone
+
+
 def closed_message(loaded: Loaded) -> str:
-    closes = paris(loaded.wizard.period.closes_at, "dd/MM/yyyy à HH:mm")
+    return _closed_since(loaded.wizard.period.closes_at)
+
+
+def _closed_since(closes_at: datetime) -> str:
+    closes = paris(closes_at, "dd/MM/yyyy à HH:mm")
     return (
         f"Le service d'inscription est fermé depuis le {closes} (heure de Paris) : votre saisie "
         "non enregistrée a été supprimée."
     )
+
+
+async def _gone(db: Database, form: Mapping[str, Any], now: datetime) -> Outcome:
+    """A tab sent for a draft that no longer exists: when its period has closed (the drafts of a
+    closed period are dropped every few minutes), say so on the page rather than "introuvable"."""
+    try:
+        period_id = int(str(form.get(PERIOD_FIELD, "")))
+    except ValueError:
+        return Missing()
+    async with db.read() as session:
+        period = await session.get(OpeningPeriod, period_id) if 0 < period_id < 2**31 else None
+    if period is None:
+        return Missing()
+    closes_at = period.closes_at
+    if closes_at.tzinfo is None:  # SQLite gives back naive UTC instants
+        closes_at = closes_at.replace(tzinfo=UTC)
+    if closes_at > now:
+        return Missing()
+    return Leave(Place.list, flash=_closed_since(period.closes_at))
 
 
 async def _load(db: Database, account_id: int, key: str, now: datetime) -> Loaded | None:
@@ -182,7 +208,7 @@ async def submit_step(
     """POST a tab: move, validate, keep, search or save, with one draft write at most."""
     loaded = await _load(db, account_id, key, now)
     if loaded is None:
-        return Missing()
+        return await _gone(db, form, now)
     draft, wizard, registration = loaded.draft, loaded.wizard, loaded.registration
     if not wizard.period.is_open(now):
         await drafts.drop(db, draft)
