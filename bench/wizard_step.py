@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import time
 from datetime import UTC, datetime
@@ -50,7 +51,7 @@ def _open_registration(page: Page) -> None:
     page.locator("#champ-email").fill(EMAIL)
     page.locator("#champ-password").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/*")
+    page.wait_for_url(re.compile(r"^(?!.*/connexion)"))
     page.goto("/m-inscrire")
     for label, value in (
         ("Domaine", "G02"),
