@@ -164,3 +164,34 @@ async def test_period_closed_during_a_modification_says_so_on_the_page(
     assert (
         await client.submit(f"{draft}/recapitulatif", {"action": "enregistrer"})
     ).status_code == 404
+
+
+async def test_a_draft_can_be_abandoned_to_start_the_right_one(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    from html import unescape
+
+    from portal.registrations.models import RegistrationDraft
+    from tests.registrations.conftest import log_in
+    from tests.registrations.test_wizard import start
+
+    await log_in(client)
+    wrong = await start(client, app, qualification="BIA", academy="lyon", specialty=None)
+    await client.submit(f"{wrong}/identification", IDENTIFICATION)
+    listed = unescape((await client.get("/mes-inscriptions")).text)
+    assert f'href="{wrong}/abandonner"' in listed  # from "Mes inscriptions"
+    tab = unescape((await client.get(f"{wrong}/identification")).text)
+    assert f'href="{wrong}/abandonner"' in tab  # and from the wizard
+    page = unescape((await client.get(f"{wrong}/abandonner")).text)
+    assert "<h1>Abandonner cette inscription</h1>" in page and "sera supprimé" in page
+    response = await client.submit(f"{wrong}/abandonner")
+    assert location(response) == "/mes-inscriptions"
+    assert "a été abandonnée" in unescape((await client.get("/mes-inscriptions")).text)
+    assert (await client.get(f"{wrong}/identification")).status_code == 404
+    async with app.state.db.read() as session:
+        from sqlmodel import select
+
+        left = (await session.exec(select(RegistrationDraft))).all()
+    assert [d for d in left if d.key == wrong.rsplit("/", 1)[1]] == []
+    right = await start(client, app, qualification="BIA", academy="versailles", specialty=None)
+    assert (await client.get(f"{right}/identification")).status_code == 200
+    # Another candidate's draft cannot be abandoned: as unknown as a wrong key.
+    assert (await client.submit(f"{right}x/abandonner")).status_code == 404

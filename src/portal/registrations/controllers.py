@@ -260,6 +260,37 @@ class RegistrationsController(Controller):
         )
         return await answer(request, db, outcome, now)
 
+    @get("/inscriptions/brouillon/{key:str}/abandonner", name="registrations:abandon_page")
+    async def abandon_page(
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        """ "Abandonner cette inscription": what it does, then a button (POST) to confirm."""
+        loaded = await self._loaded(request, db, key, now)
+        return Template(
+            template_name="registrations/abandon.html.j2",
+            context={
+                "draft": loaded.draft,
+                "view": loaded.wizard.period,
+                "registration": loaded.registration,
+                "back_url": step_url(request, key, loaded.wizard.steps.first_incomplete()),
+            },
+        )
+
+    @post("/inscriptions/brouillon/{key:str}/abandonner", name="registrations:abandon")
+    async def abandon(
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        account_id = current_account_id(request)
+        return respond(request, await flow.abandon(db, account_id, key, now))
+
     @get("/inscriptions/brouillon/{key:str}/apercu", name="registrations:preview")
     async def preview(
         self,

@@ -273,6 +273,32 @@ def _search_pending(values: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
     return query != previous or not values.get("establishment")
 
 
+ABANDONED = (
+    "Votre inscription commencée a été abandonnée : sa saisie est supprimée. Vous pouvez en "
+    "commencer une autre depuis « M'inscrire »."
+)
+ABANDONED_CHANGES = (
+    "Vos modifications non enregistrées ont été abandonnées : la version {version:02d} de votre "
+    "candidature n° {number} reste enregistrée."
+)
+
+
+async def abandon(db: Database, account_id: int, key: str, now: datetime) -> Outcome:
+    """Abandonner cette inscription: the draft is dropped (a saved version stays as it was), so
+    a registration begun for the wrong académie can give way to the right one."""
+    loaded = await _load(db, account_id, key, now)
+    if loaded is None:
+        return Missing()
+    await drafts.drop(db, loaded.draft)
+    registration = loaded.registration
+    if registration is None:
+        return Leave(Place.list, flash=ABANDONED)
+    flash = ABANDONED_CHANGES.format(
+        version=registration.version, number=registration.registration_number
+    )
+    return Leave(Place.list, flash=flash)
+
+
 async def _save(
     db: Database, loaded: Loaded, step: Step, now: datetime, on_saved: Sequence[saving.OnSaved]
 ) -> Outcome:
