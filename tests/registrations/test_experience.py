@@ -195,3 +195,30 @@ async def test_a_draft_can_be_abandoned_to_start_the_right_one(client, app, cand
     assert (await client.get(f"{right}/identification")).status_code == 200
     # Another candidate's draft cannot be abandoned: as unknown as a wrong key.
     assert (await client.submit(f"{right}x/abandonner")).status_code == 404
+
+
+async def test_closing_times_say_paris_time_and_local_time_overseas(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    import re
+    from html import unescape
+
+    from tests.registrations.conftest import log_in
+    from tests.registrations.test_wizard import fill_certification, start
+
+    await log_in(client)
+    await start(client, app, qualification="BIA", academy="reunion", specialty=None)
+    listed = unescape((await client.get("/mes-inscriptions")).text)
+    reunion = re.search(
+        r"à terminer avant le (\S+ à \S+) \(heure de Paris\), soit le (\S+ à \S+) heure locale",
+        listed,
+    )
+    assert reunion is not None, listed
+    paris_time, local_time = reunion.groups()
+    assert paris_time != local_time  # La Réunion is 2 or 3 hours ahead of Paris
+    base = await start(client, app)  # Versailles: Paris time only
+    await fill_certification(client, base)
+    await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    number = unescape((await client.get("/mes-inscriptions/001/numero")).text)
+    assert re.search(r"a bien été prise en compte le \S+ à \d\d:\d\d \(heure de Paris\)\.", number)
+    assert "(heure de Paris)." in number and "heure locale" not in number
+    listed = unescape((await client.get("/mes-inscriptions")).text)
+    assert re.search(r"Modifiable jusqu'au \S+ à \S+ \(heure de Paris\)\.", listed)
