@@ -221,3 +221,57 @@ def test_a_slow_step_shows_it_is_loading(page: Page, live_server) -> None:  # ty
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
+
+
+def test_inline_checks_and_selector_results_are_announced(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/compte/creer")
+    page.locator("#champ-email").fill("jean@ac-rennes.fr")
+    page.locator("#champ-email-confirmation").fill("autre@ac-rennes.fr")
+    page.locator("#champ-email-confirmation").press("Tab")
+    expect(page.locator("#annonce")).to_contain_text("ne sont pas identiques")
+    # An inline check never moves the focus (to an error summary or elsewhere).
+    assert page.evaluate("() => document.activeElement.id") == "champ-password"
+    log_in(page, create_candidate(live_server, "exp-announce@example.fr"))
+    page.goto("/m-inscrire")
+    page.get_by_label("Domaine").select_option(label="Autres certifications")
+    expect(page.locator("#annonce")).to_have_text(re.compile(r"\d+ périodes? affichées?\.|Aucun"))
+    wait_for_htmx(page)
+    assert_accessible(page, "sélection annoncée")
+
+
+def test_a_boosted_link_to_a_missing_page_shows_that_page(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.evaluate(
+        "() => { const a = document.createElement('a'); a.href = '/page-qui-n-existe-pas';"
+        " a.textContent = 'lien cassé'; document.querySelector('main').append(a); }"
+    )
+    page.get_by_role("link", name="lien cassé").click()
+    expect(page.get_by_role("heading", level=1, name="Page introuvable")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/page-qui-n-existe-pas$"))
+    assert_accessible(page, "page introuvable après un lien")
+
+
+def test_establishment_group_is_required_and_its_error_link_focuses_the_search(
+    page: Page, live_server
+) -> None:  # type: ignore[no-untyped-def]
+    _on_identification(page, live_server, "exp-radio@example.fr")
+    fill_identification(page)
+    next_tab(page)
+    expect(page.get_by_role("heading", level=2, name="2 - Qualification présentée")).to_be_visible()
+    wait_for_htmx(page)
+    next_tab(page)
+    expect(page.get_by_role("heading", level=2, name="3 - Situation actuelle")).to_be_visible()
+    wait_for_htmx(page)
+    page.get_by_label("Département", exact=True).select_option("078")
+    page.get_by_label("Rechercher l'établissement ou le service").fill("lycee")
+    group = page.get_by_role("radiogroup", name=re.compile("Etablissement ou service"))
+    expect(group).to_have_attribute("aria-required", "true")
+    assert group.locator("input[type=radio]").first.get_attribute("required") is not None
+    assert_accessible(page, "établissements proposés")
+    wait_for_htmx(page)
+    next_tab(page)  # nothing chosen: the error links to the search (the list is gone)
+    link = page.locator(".error-summary a[href='#champ-establishment']")
+    expect(link).to_be_visible()
+    link.click()
+    assert is_focused(page.get_by_label("Rechercher l'établissement ou le service"))
+    assert_accessible(page, "établissement en erreur")

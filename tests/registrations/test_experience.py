@@ -43,7 +43,7 @@ async def test_helper_fragment_urls_loaded_directly_answer_the_whole_tab(
 
 async def test_wizard_form_pushes_nothing_itself(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
     base = await _to_situation(client, app)
-    page = await client.get(f"{base}/situation")
+    page = await client.get(f"{base}/identification")
     form = page.text[page.text.index("<form") :]
     form = form[: form.index(">")]
     assert "hx-push-url" not in form  # the server names the tab's URL; helpers inherit nothing
@@ -222,3 +222,32 @@ async def test_closing_times_say_paris_time_and_local_time_overseas(client, app,
     assert "(heure de Paris)." in number and "heure locale" not in number
     listed = unescape((await client.get("/mes-inscriptions")).text)
     assert re.search(r"Modifiable jusqu'au \S+ à \S+ \(heure de Paris\)\.", listed)
+
+
+async def test_titles_say_the_step_and_which_registration_is_modified(
+    client, app, candidate
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.registrations.conftest import log_in
+    from tests.registrations.test_wizard import fill_certification, start
+
+    await log_in(client)
+    base = await start(client, app)
+    page = await client.get(f"{base}/identification")
+    assert "<title>Étape 1 sur 6 : Identification – M&#39;inscrire – Portail Candidat</title>" in (
+        page.text
+    )
+    await fill_certification(client, base)
+    await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
+    number = await client.get("/mes-inscriptions/001/numero")
+    assert (
+        "<title>Étape 6 sur 6 : N° Inscription – M&#39;inscrire – Portail Candidat" in number.text
+    )
+    draft = location(await client.submit("/mes-inscriptions/001/modifier")).rsplit("/", 1)[0]
+    tab = await client.htmx_get(f"{draft}/identification")
+    expected = "Étape 1 sur 6 : Identification – Modification de l&#39;inscription 001"
+    assert f"<title>{expected} – Portail Candidat</title>" in tab.text
+    # "Enregistrer" and "Précédent" inactive say why, in words tied to them.
+    assert 'disabled aria-describedby="boutons-inactifs"' in tab.text
+    assert "« Précédent » est inactif : vous êtes sur le premier onglet." in tab.text.replace(
+        "&#39;", "'"
+    )

@@ -167,6 +167,8 @@ async def open_drafts(session: AsyncSession, account_id: int, now: datetime) -> 
         .order_by(col(RegistrationDraft.created_at))
     )
     return [
-        DraftCard(draft.key, f"{q.name} : {s.name}", a.name, period.closes_at, _local_zone(a, period))
+        DraftCard(
+            draft.key, f"{q.name} : {s.name}", a.name, period.closes_at, _local_zone(a, period)
+        )
         for draft, period, s, q, a in (await session.exec(statement)).all()
     ]
