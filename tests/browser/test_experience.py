@@ -275,3 +275,21 @@ def test_establishment_group_is_required_and_its_error_link_focuses_the_search(
     link.click()
     assert is_focused(page.get_by_label("Rechercher l'établissement ou le service"))
     assert_accessible(page, "établissement en erreur")
+
+
+def test_tampered_token_on_modifier_mon_compte_keeps_what_was_typed(
+    page: Page, live_server
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, create_candidate(live_server, "exp-account@example.fr"))
+    page.goto("/compte/modifier")
+    usage = page.locator("#champ-usage-name")
+    usage.fill("TALU-NOUVEAU")
+    _tamper_token(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    alert = page.locator("#alerte")
+    expect(alert).to_contain_text("Ce formulaire avait expiré")
+    expect(usage).to_have_value("TALU-NOUVEAU")
+    assert_accessible(page, "Modifier mon compte, formulaire expiré")
+    page.get_by_role("button", name="Envoyer à nouveau").click()
+    expect(alert).to_be_empty()
+    expect(page.locator("#flash")).not_to_be_empty()
