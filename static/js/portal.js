@@ -162,7 +162,7 @@
       fetch(url, { credentials: "same-origin", redirect: "error" }).then(function (response) {
         return response.ok ? response.text() : "";
       }).then(function (text) {
-        var doc = new DOMParser().parseFromString("<select>" + text + "</select>", "text/html");
+        var doc = new DOMParser().parseFromString(text, "text/html");
         var options = doc.querySelectorAll("option");
         if (!options.length || !select.isConnected) { return; }
         var value = select.value;
@@ -186,7 +186,7 @@
       // first part: "Étape 2 sur 6 : Qualification présentée", "Erreur : " first if any).
       var heading = root.querySelector("#wizard-step-title");
       if (summary) { summary.focus(); } else if (heading) { heading.focus(); }
-      say("annonce", document.title.split(" – ")[0]);
+      say("annonce", document.title.split(" - ")[0]);
       return;
     }
     if (detail.boosted) {

@@ -101,7 +101,7 @@ def test_offline_says_the_connection_was_lost_and_retries(page: Page, live_serve
 
 def test_focus_title_and_announcement_after_a_step_and_one_request(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
     _on_identification(page, live_server, "exp-focus@example.fr")
-    expect(page).to_have_title("Étape 1 sur 6 : Identification – M'inscrire – Portail Candidat")
+    expect(page).to_have_title("Étape 1 sur 6 : Identification - M'inscrire - Portail Candidat")
     next_tab(page)  # nothing typed: the error summary takes the focus
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
@@ -121,7 +121,7 @@ def test_focus_title_and_announcement_after_a_step_and_one_request(page: Page, l
     page.wait_for_function("() => document.activeElement.id === 'wizard-step-title'")
     assert is_focused(heading)
     expect(page).to_have_title(
-        "Étape 2 sur 6 : Qualification présentée – M'inscrire – Portail Candidat"
+        "Étape 2 sur 6 : Qualification présentée - M'inscrire - Portail Candidat"
     )
     expect(page.locator("#annonce")).to_have_text("Étape 2 sur 6 : Qualification présentée")
     expect(page).to_have_url(re.compile(r"/qualification$"))

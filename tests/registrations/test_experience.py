@@ -233,19 +233,19 @@ async def test_titles_say_the_step_and_which_registration_is_modified(
     await log_in(client)
     base = await start(client, app)
     page = await client.get(f"{base}/identification")
-    assert "<title>Étape 1 sur 6 : Identification – M&#39;inscrire – Portail Candidat</title>" in (
+    assert "<title>Étape 1 sur 6 : Identification - M&#39;inscrire - Portail Candidat</title>" in (
         page.text
     )
     await fill_certification(client, base)
     await client.submit(f"{base}/recapitulatif", {"action": "enregistrer"})
     number = await client.get("/mes-inscriptions/001/numero")
     assert (
-        "<title>Étape 6 sur 6 : N° Inscription – M&#39;inscrire – Portail Candidat" in number.text
+        "<title>Étape 6 sur 6 : N° Inscription - M&#39;inscrire - Portail Candidat" in number.text
     )
     draft = location(await client.submit("/mes-inscriptions/001/modifier")).rsplit("/", 1)[0]
     tab = await client.htmx_get(f"{draft}/identification")
-    expected = "Étape 1 sur 6 : Identification – Modification de l&#39;inscription 001"
-    assert f"<title>{expected} – Portail Candidat</title>" in tab.text
+    expected = "Étape 1 sur 6 : Identification - Modification de l&#39;inscription 001"
+    assert f"<title>{expected} - Portail Candidat</title>" in tab.text
     # "Enregistrer" and "Précédent" inactive say why, in words tied to them.
     assert 'disabled aria-describedby="boutons-inactifs"' in tab.text
     assert "« Précédent » est inactif : vous êtes sur le premier onglet." in tab.text.replace(

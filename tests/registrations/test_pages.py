@@ -31,9 +31,10 @@ async def test_tab_page_and_fragment(client, app, candidate) -> None:  # type: i
     assert page.text.lstrip().startswith("<!doctype html>")
     assert "<html" not in fragment.text and '<div id="wizard"' in fragment.text
     # htmx updates the title from it
-    assert "<title>Étape 1 sur 6 : Identification – M&#39;inscrire – Portail Candidat</title>" in (
+    assert "<title>Étape 1 sur 6 : Identification - M&#39;inscrire - Portail Candidat</title>" in (
         fragment.text
     )
+    assert fragment.headers["hx-push-url"] == f"{base}/identification"  # a tab's link: a new entry
     boosted = await client.htmx_get(f"{base}/identification", headers={"HX-Boosted": "true"})
     assert boosted.text.lstrip().startswith("<!doctype html>")
     assert compressed(page.content) <= PAGE_BUDGET, compressed(page.content)
@@ -50,7 +51,7 @@ async def test_valid_next_under_htmx_answers_the_next_tab_at_once(client, app, c
     assert response.headers["hx-push-url"] == f"{base}/qualification"
     assert "<html" not in response.text and '<div id="wizard"' in response.text
     assert 'aria-current="step">2 - Qualification présentée' in response.text
-    assert "<title>Étape 2 sur 6 : Qualification présentée – M&#39;inscrire" in response.text
+    assert "<title>Étape 2 sur 6 : Qualification présentée - M&#39;inscrire" in response.text
     # Without JavaScript, post-redirect-get stays.
     plain = await client.submit(f"{base}/qualification", {"action": "precedent"})
     assert plain.status_code == 303 and location(plain).endswith("/identification")

@@ -111,8 +111,9 @@ async def answer(
 
 
 def _title(steps_: StepList, step: steps.Step, where: str) -> str:
-    """ "Étape 2 sur 6 : Qualification présentée – M'inscrire" (the page adds the site name)."""
-    return f"Étape {steps_.number(step)} sur {len(steps_.steps)} : {step.label} – {where}"
+    """ "Étape 2 sur 6 : Qualification présentée - M'inscrire" (the page adds " - Portail
+    Candidat", the site's convention for every title)."""
+    return f"Étape {steps_.number(step)} sur {len(steps_.steps)} : {step.label} - {where}"
 
 
 def _where(registration: Registration | None) -> str:
@@ -177,9 +178,11 @@ def _page(request: HTMXRequest, shown: Show, *, moved: bool = False) -> Template
     }
     headers = None
     if wants_fragment(request):
-        # The address bar shows the tab's own URL: a new history entry when the tab changed,
-        # the same entry otherwise (errors, a search). Helper fragments never touch it.
-        headers = {"HX-Push-Url" if moved else "HX-Replace-Url": action_url}
+        # The address bar shows the tab's own URL: a new history entry when another tab comes
+        # (a move, a tab's link), the same entry otherwise (errors, a search). Helper
+        # fragments never touch it.
+        pushed = moved or request.method == "GET"
+        headers = {"HX-Push-Url" if pushed else "HX-Replace-Url": action_url}
     return render(request, WIZARD_PAGE, context, fragment=WIZARD_FRAGMENT, headers=headers)
 
 
@@ -395,7 +398,7 @@ class RegistrationsController(Controller):
             options = (await reference_lists(session))[attribute]
         return Template(
             template_name="registrations/partials/_options.html.j2",
-            context={"options": options},
+            context={"options": options, "list_name": list_name},
             headers={"Cache-Control": LIST_CACHE},
         )
 
