@@ -141,7 +141,7 @@ def test_journey_with_javascript(page: Page, live_server) -> None:  # type: igno
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("Saisissez votre adresse (numéro et voie).")
-    expect(page).to_have_title(re.compile(r"^Erreur : 1 - Identification"))
+    expect(page).to_have_title(re.compile(r"^Erreur : Étape 1 sur 6 : Identification - M.inscrire"))
     assert is_focused(summary)
     assert_accessible(page, "Identification en erreur")
 

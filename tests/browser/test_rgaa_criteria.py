@@ -87,8 +87,11 @@ def test_rgaa_8_6_page_titles_are_relevant(site: Site) -> None:
         h1 = page.locator("h1").first.inner_text().strip()
         step = page.locator("#wizard-step-title")
         subjects = [h1, name.split(" ", 1)[1].split(" (")[0]]
-        if step.count():
-            subjects = [step.inner_text().strip()]
+        if step.count():  # "2 - Qualification présentée": "Étape 2 sur 6 : Qualification …"
+            number, label = step.inner_text().strip().split(" - ", 1)
+            subjects = [label]
+            if f"Étape {number} sur" not in title:
+                problems.append(f"{name}: title {title!r} does not say the step's number")
         if not any(subject.casefold() in title.casefold() for subject in subjects):
             problems.append(f"{name}: title {title!r} does not name the page ({subjects})")
         if title in seen:

@@ -30,22 +30,31 @@ async def test_tab_page_and_fragment(client, app, candidate) -> None:  # type: i
     assert "HX-Request" in page.headers["vary"] and "HX-Request" in fragment.headers["vary"]
     assert page.text.lstrip().startswith("<!doctype html>")
     assert "<html" not in fragment.text and '<div id="wizard"' in fragment.text
-    assert "<title>1 - Identification" in fragment.text  # htmx updates the title from it
+    # htmx updates the title from it
+    assert "<title>Étape 1 sur 6 : Identification - M&#39;inscrire - Portail Candidat</title>" in (
+        fragment.text
+    )
+    assert fragment.headers["hx-push-url"] == f"{base}/identification"  # a tab's link: a new entry
     boosted = await client.htmx_get(f"{base}/identification", headers={"HX-Boosted": "true"})
     assert boosted.text.lstrip().startswith("<!doctype html>")
     assert compressed(page.content) <= PAGE_BUDGET, compressed(page.content)
     assert compressed(fragment.content) <= TAB_FRAGMENT_BUDGET
 
 
-async def test_valid_next_under_htmx_lands_on_the_next_tab(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+async def test_valid_next_under_htmx_answers_the_next_tab_at_once(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    """One round trip per step: the POST answers with the next tab and its URL to push."""
     base = await _draft(client, app)
     response = await client.submit(
         f"{base}/identification", IDENTIFICATION, headers={"HX-Request": "true"}
     )
-    assert location(response).endswith("/qualification")  # htmx follows it and pushes the URL
-    followed = await client.htmx_get(location(response))
-    assert "<html" not in followed.text and '<div id="wizard"' in followed.text
-    assert 'aria-current="step">2 - Qualification présentée' in followed.text
+    assert response.status_code == 200 and "location" not in response.headers
+    assert response.headers["hx-push-url"] == f"{base}/qualification"
+    assert "<html" not in response.text and '<div id="wizard"' in response.text
+    assert 'aria-current="step">2 - Qualification présentée' in response.text
+    assert "<title>Étape 2 sur 6 : Qualification présentée - M&#39;inscrire" in response.text
+    # Without JavaScript, post-redirect-get stays.
+    plain = await client.submit(f"{base}/qualification", {"action": "precedent"})
+    assert plain.status_code == 303 and location(plain).endswith("/identification")
 
 
 async def test_errors_under_htmx_come_back_as_the_tab_with_200(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +64,8 @@ async def test_errors_under_htmx_come_back_as_the_tab_with_200(client, app, cand
     )
     assert response.status_code == 200  # htmx 2 does not swap 4xx
     assert "<html" not in response.text and '<div id="wizard"' in response.text
-    assert "<title>Erreur : 1 - Identification" in response.text
+    assert "<title>Erreur : Étape 1 sur 6 : Identification" in response.text
+    assert response.headers["hx-replace-url"] == f"{base}/identification"  # same entry
     assert 'class="error-summary"' in response.text and "autofocus" in response.text
 
 
@@ -121,3 +131,46 @@ async def test_list_show_number_print_withdraw_pages(client, app, candidate) -> 
     assert (await client.get("/mes-inscriptions/abc")).status_code == 404
     assert (await client.get("/inscriptions/brouillon/nope/identification")).status_code == 404
     assert (await client.get("/inscriptions/nouvelle/99999")).status_code == 404
+
+
+async def test_every_step_under_htmx_is_one_request_within_2_kb(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    """Budget: "Suivant" and "Précédent" under htmx are one request each (no redirect to follow),
+    and each answer — the next tab — weighs at most 2 KB once compressed."""
+    from tests.registrations.conftest import form_values
+
+    base = await _draft(client, app)
+    htmx = {"HX-Request": "true"}
+    sizes: dict[str, int] = {}
+
+    async def step(slug: str, data: dict[str, str], expected: str) -> str:
+        response = await client.submit(f"{base}/{slug}", data, headers=htmx)
+        assert response.status_code == 200, (slug, response.status_code)
+        assert response.headers["hx-push-url"] == f"{base}/{expected}", slug
+        sizes[f"{slug}->{expected}"] = compressed(response.content)
+        return response.text
+
+    qualification = await step("identification", IDENTIFICATION, "qualification")
+    await step(
+        "qualification", {"action": "precedent", **form_values(qualification)}, "identification"
+    )
+    await step("identification", IDENTIFICATION, "qualification")
+    await step("qualification", form_values(qualification), "situation")
+    await step("situation", SITUATION, "epreuves")
+    await step("epreuves", {}, "recapitulatif")
+    await step("recapitulatif", {"action": "precedent"}, "epreuves")
+    # The Identification tab (16 fields, the account's data recalled, the guide's legal notice)
+    # is still above the budget: see test_identification_tab_under_htmx_within_2_kb.
+    back_to_identification = sizes.pop("qualification->identification")
+    assert all(size <= FRAGMENT_BUDGET for size in sizes.values()), sizes
+    assert back_to_identification <= 2.5 * 1024, back_to_identification
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: Identification weighs about 2.4 KB compressed")
+async def test_identification_tab_under_htmx_within_2_kb(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
+    base = await _draft(client, app)
+    await client.submit(f"{base}/identification", IDENTIFICATION)
+    response = await client.submit(
+        f"{base}/qualification", {"action": "precedent"}, headers={"HX-Request": "true"}
+    )
+    assert response.headers["hx-push-url"] == f"{base}/identification"
+    assert compressed(response.content) <= FRAGMENT_BUDGET, compressed(response.content)

@@ -9,6 +9,7 @@ in ``flow``; here it becomes a response.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +34,18 @@ from portal.registrations.saving import OnSaved
 from portal.registrations.steps import StepList, WizardState
 from portal.registrations.wizard import reference_lists
 from portal.web.auth import current_account_id, requires_account
-from portal.web.htmx import render, see_other
+from portal.web.htmx import render, see_other, wants_fragment
 from portal.web.sessions import get_session
 
+# The long reference lists a tab's fragment does not resend: each is an options fragment of its
+# own, kept by the browser (its URL changes with its content). French slug -> Choices attribute.
+LAZY_LISTS = {
+    "pays": "countries",
+    "nationalites": "nationalities",
+    "departements": "departments",
+    "corps": "corps",
+}
+LIST_CACHE = "private, max-age=86400"
 WIZARD_PAGE = "registrations/wizard.html.j2"
 WIZARD_FRAGMENT = "registrations/partials/_wizard.html.j2"
 BACK_TO_SUMMARY = {"retour": steps.SUMMARY.segment}  # "Modifier" from the recap comes back
@@ -73,23 +83,67 @@ def _already_saved(request: HTMXRequest, exc: DraftAlreadySaved) -> Response[Any
     return _leave(request, Leave(Place.registration, number=exc.registration_number, flash=flash))
 
 
-def respond(request: HTMXRequest, outcome: Outcome, *, push: bool = False) -> Response[Any]:
+def respond(request: HTMXRequest, outcome: Outcome, *, moved: bool = False) -> Response[Any]:
     """The response to a flow's outcome."""
     if isinstance(outcome, Missing):
         raise NotFoundException()
-    if isinstance(outcome, Move):  # 303: htmx follows it and swaps the next tab in place
+    if isinstance(outcome, Move):  # 303 (post-redirect-get): a reload never repeats a POST
         return see_other(request, step_url(request, outcome.key, outcome.step))
     if isinstance(outcome, Leave):
         return _leave(request, outcome)
-    return _page(request, outcome, push=push or outcome.notice is not None)
+    return _page(request, outcome, moved=moved)
 
 
-def _page(request: HTMXRequest, shown: Show, *, push: bool = False) -> Template:
+async def answer(
+    request: HTMXRequest, db: Database, outcome: Outcome, now: datetime
+) -> Response[Any]:
+    """Like ``respond``, but a move asked by htmx is answered at once with the next tab and
+    its URL for the address bar: one round trip per step instead of POST, 303, GET."""
+    moved = False
+    for _ in range(len(steps.STEPS)):  # a move may land on an earlier incomplete tab
+        if not (isinstance(outcome, Move) and wants_fragment(request)):
+            break
+        moved = True
+        outcome = await flow.show_step(
+            db, current_account_id(request), outcome.key, outcome.step.segment, now
+        )
+    return respond(request, outcome, moved=moved)
+
+
+def _title(steps_: StepList, step: steps.Step, where: str) -> str:
+    """ "Étape 2 sur 6 : Qualification présentée - M'inscrire" (the page adds " - Portail
+    Candidat", the site's convention for every title)."""
+    return f"Étape {steps_.number(step)} sur {len(steps_.steps)} : {step.label} - {where}"
+
+
+def _where(registration: Registration | None) -> str:
+    if registration is None:
+        return "M'inscrire"
+    return f"Modification de l'inscription {registration.registration_number}"
+
+
+def _list_version(options: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(repr(options).encode()).hexdigest()[:12]
+
+
+def _lazy_lists(request: HTMXRequest, choices: Any) -> list[tuple[list[tuple[str, str]], str]]:
+    """For a fragment: each long list with the URL of its options (the select macro then
+    draws only the chosen option, and the script fills in the rest from the browser's cache)."""
+    lists = []
+    for slug, attribute in LAZY_LISTS.items():
+        options = getattr(choices, attribute)
+        url = _url(request, "registrations:options", list_name=slug)
+        lists.append((options, f"{url}?v={_list_version(options)}"))
+    return lists
+
+
+def _page(request: HTMXRequest, shown: Show, *, moved: bool = False) -> Template:
     draft, wizard = shown.loaded.draft, shown.loaded.wizard
     steps_ = wizard.steps
     step = shown.step
     action_url = step_url(request, draft.key, step)
-    back = request.query_params.get("retour") == steps.SUMMARY.segment
+    # After a move answered at once, the new tab's own URL (no "retour" carried over).
+    back = not moved and request.query_params.get("retour") == steps.SUMMARY.segment
     recap = step.saves
     context = {
         "draft": draft,
@@ -118,10 +172,25 @@ def _page(request: HTMXRequest, shown: Show, *, push: bool = False) -> Template:
         ),
         "address_url": step_url(request, draft.key, steps.IDENTIFICATION),
         "modifying": draft.registration_id is not None,
-        "is_fragment": bool(request.htmx) and not request.htmx.boosted,
+        "title": _title(steps_, step, _where(shown.loaded.registration)),
+        "is_fragment": wants_fragment(request),
+        "lazy_lists": _lazy_lists(request, wizard.choices) if wants_fragment(request) else [],
     }
-    headers = {"HX-Push-Url": action_url} if push else None
+    headers = None
+    if wants_fragment(request):
+        # The address bar shows the tab's own URL: a new history entry when another tab comes
+        # (a move, a tab's link), the same entry otherwise (errors, a search). Helper
+        # fragments never touch it.
+        pushed = moved or request.method == "GET"
+        headers = {"HX-Push-Url" if pushed else "HX-Replace-Url": action_url}
     return render(request, WIZARD_PAGE, context, fragment=WIZARD_FRAGMENT, headers=headers)
+
+
+def _helper_page(request: HTMXRequest, key: str, step: steps.Step) -> Redirect:
+    """A helper fragment's URL outside htmx: never a bare fragment, the tab it belongs to."""
+    redirect = see_other(request, step_url(request, key, step))
+    redirect.headers["Vary"] = "HX-Request"
+    return redirect
 
 
 class RegistrationsController(Controller):
@@ -166,7 +235,7 @@ class RegistrationsController(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         account_id = current_account_id(request)
-        return respond(request, await flow.show_step(db, account_id, key, slug, now))
+        return await answer(request, db, await flow.show_step(db, account_id, key, slug, now), now)
 
     @post(
         "/inscriptions/brouillon/{key:str}/{slug:str}",
@@ -192,7 +261,38 @@ class RegistrationsController(Controller):
             back_to_summary=request.query_params.get("retour") == steps.SUMMARY.segment,
             on_saved=on_saved,
         )
-        return respond(request, outcome)
+        return await answer(request, db, outcome, now)
+
+    @get("/inscriptions/brouillon/{key:str}/abandonner", name="registrations:abandon_page")
+    async def abandon_page(
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Template:
+        """ "Abandonner cette inscription": what it does, then a button (POST) to confirm."""
+        loaded = await self._loaded(request, db, key, now)
+        return Template(
+            template_name="registrations/abandon.html.j2",
+            context={
+                "draft": loaded.draft,
+                "view": loaded.wizard.period,
+                "registration": loaded.registration,
+                "back_url": step_url(request, key, loaded.wizard.steps.first_incomplete()),
+            },
+        )
+
+    @post("/inscriptions/brouillon/{key:str}/abandonner", name="registrations:abandon")
+    async def abandon(
+        self,
+        request: HTMXRequest,
+        key: FromPath[str],
+        db: NamedDependency[Database],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        account_id = current_account_id(request)
+        return respond(request, await flow.abandon(db, account_id, key, now))
 
     @get("/inscriptions/brouillon/{key:str}/apercu", name="registrations:preview")
     async def preview(
@@ -236,9 +336,12 @@ class RegistrationsController(Controller):
         work_department: FromQuery[str] = "",
         establishment_query: FromQuery[str] = "",
         establishment: FromQuery[str] = "",
-    ) -> Template:
-        """Suggestions while typing (htmx); the same list a plain "Rechercher" shows."""
+    ) -> Response[Any]:
+        """Suggestions while typing (htmx); the same list a plain "Rechercher" shows. Loaded
+        directly (a reload, a bookmark), it is the tab itself, a whole page."""
         await self._loaded(request, db, key, now)  # the draft must be the candidate's own
+        if not wants_fragment(request):
+            return _helper_page(request, key, steps.SITUATION)
         async with db.read() as session:
             results = await search_establishments(session, work_department, establishment_query)
             selected = (
@@ -267,9 +370,12 @@ class RegistrationsController(Controller):
         db: NamedDependency[Database],
         now: NamedDependency[datetime],
         qualification: FromQuery[str] = "",
-    ) -> Template:
-        """The "Secteur Disciplinaire" list for the certification just chosen (htmx)."""
+    ) -> Response[Any]:
+        """The "Secteur Disciplinaire" list for the certification just chosen (htmx); loaded
+        directly, the tab itself."""
         loaded = await self._loaded(request, db, key, now)
+        if not wants_fragment(request):
+            return _helper_page(request, key, steps.QUALIFICATION)
         return Template(
             template_name="registrations/partials/_specialty_select.html.j2",
             context={
@@ -278,6 +384,22 @@ class RegistrationsController(Controller):
                 "errors": {},
             },
             headers={"Vary": "HX-Request"},
+        )
+
+    @get("/inscriptions/listes/{list_name:str}", name="registrations:options")
+    async def options(
+        self, request: HTMXRequest, list_name: FromPath[str], db: NamedDependency[Database]
+    ) -> Template:
+        """A long reference list's options, for the selects of a swapped-in tab."""
+        attribute = LAZY_LISTS.get(list_name)
+        if attribute is None:
+            raise NotFoundException()
+        async with db.read() as session:
+            options = (await reference_lists(session))[attribute]
+        return Template(
+            template_name="registrations/partials/_options.html.j2",
+            context={"options": options, "list_name": list_name},
+            headers={"Cache-Control": LIST_CACHE},
         )
 
     # -- Mes inscriptions --------------------------------------------------------------------
@@ -358,6 +480,9 @@ class RegistrationsController(Controller):
                 "candidate_number": account.candidate_number,
                 "documents": [domain.summary_label],
                 "modifying": registration.version > 1,
+                "title": _title(
+                    steps_, steps.NUMBER, _where(registration if registration.version > 1 else None)
+                ),
                 "errors": {},
             },
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,10 +40,11 @@ class Action(StrEnum):
     quit = "quitter"
     search = "rechercher"
     refresh = "actualiser"
+    enter = "entree"  # Enter in a field (the form's hidden default button)
 
     @classmethod
     def read(cls, value: Any) -> Action:
-        """The pressed button; Enter in a field (or anything unknown) means "Suivant"."""
+        """The pressed button; anything unknown means "Suivant"."""
         try:
             return cls(str(value or cls.next))
         except ValueError:
@@ -95,12 +96,38 @@ class Leave:
 Outcome = Missing | Move | Show | Leave
 
 
+PERIOD_FIELD = "periode"  # the wizard form names its period, for when its draft is gone
+
+
 def closed_message(loaded: Loaded) -> str:
-    closes = paris(loaded.wizard.period.closes_at, "dd/MM/yyyy à HH:mm")
+    return _closed_since(loaded.wizard.period.closes_at)
+
+
+def _closed_since(closes_at: datetime) -> str:
+    closes = paris(closes_at, "dd/MM/yyyy à HH:mm")
     return (
         f"Le service d'inscription est fermé depuis le {closes} (heure de Paris) : votre saisie "
         "non enregistrée a été supprimée."
     )
+
+
+async def _gone(db: Database, form: Mapping[str, Any], now: datetime) -> Outcome:
+    """A tab sent for a draft that no longer exists: when its period has closed (the drafts of a
+    closed period are dropped every few minutes), say so on the page rather than "introuvable"."""
+    try:
+        period_id = int(str(form.get(PERIOD_FIELD, "")))
+    except ValueError:
+        return Missing()
+    async with db.read() as session:
+        period = await session.get(OpeningPeriod, period_id) if 0 < period_id < 2**31 else None
+    if period is None:
+        return Missing()
+    closes_at = period.closes_at
+    if closes_at.tzinfo is None:  # SQLite gives back naive UTC instants
+        closes_at = closes_at.replace(tzinfo=UTC)
+    if closes_at > now:
+        return Missing()
+    return Leave(Place.list, flash=_closed_since(period.closes_at))
 
 
 async def _load(db: Database, account_id: int, key: str, now: datetime) -> Loaded | None:
@@ -181,7 +208,7 @@ async def submit_step(
     """POST a tab: move, validate, keep, search or save, with one draft write at most."""
     loaded = await _load(db, account_id, key, now)
     if loaded is None:
-        return Missing()
+        return await _gone(db, form, now)
     draft, wizard, registration = loaded.draft, loaded.wizard, loaded.registration
     if not wizard.period.is_open(now):
         await drafts.drop(db, draft)
@@ -191,6 +218,8 @@ async def submit_step(
         return Missing()
     action = Action.read(form.get("action"))
     values = step.parse(form) if step.editable else {}
+    if action is Action.enter:
+        action = Action.search if _search_pending(values, wizard.values(step)) else Action.next
 
     async def keep(new_values: dict[str, Any], *, valid: bool, base: int | None = None) -> None:
         if step.editable:
@@ -232,6 +261,42 @@ async def submit_step(
     if back_to_summary:
         return Move(key, steps.SUMMARY)
     return Move(key, wizard.steps.next(step) or step)
+
+
+def _search_pending(values: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
+    """Enter pressed with a search typed and not yet looked up (or nothing chosen from it) is
+    a search, as in any search field; anywhere else Enter means "Suivant"."""
+    query = str(values.get("establishment_query") or "").strip()
+    if not query:
+        return False
+    previous = str(kept.get("establishment_query") or "").strip()
+    return query != previous or not values.get("establishment")
+
+
+ABANDONED = (
+    "Votre inscription commencée a été abandonnée : sa saisie est supprimée. Vous pouvez en "
+    "commencer une autre depuis « M'inscrire »."
+)
+ABANDONED_CHANGES = (
+    "Vos modifications non enregistrées ont été abandonnées : la version {version:02d} de votre "
+    "candidature n° {number} reste enregistrée."
+)
+
+
+async def abandon(db: Database, account_id: int, key: str, now: datetime) -> Outcome:
+    """Abandonner cette inscription: the draft is dropped (a saved version stays as it was), so
+    a registration begun for the wrong académie can give way to the right one."""
+    loaded = await _load(db, account_id, key, now)
+    if loaded is None:
+        return Missing()
+    await drafts.drop(db, loaded.draft)
+    registration = loaded.registration
+    if registration is None:
+        return Leave(Place.list, flash=ABANDONED)
+    flash = ABANDONED_CHANGES.format(
+        version=registration.version, number=registration.registration_number
+    )
+    return Leave(Place.list, flash=flash)
 
 
 async def _save(

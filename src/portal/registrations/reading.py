@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +20,7 @@ from portal.catalog.models import (
     Specialty,
 )
 from portal.catalog.models import Session as ExamSession
+from portal.catalog.periods import differs_from_paris
 from portal.registrations.models import Registration, RegistrationDraft, RegistrationPaper
 from portal.registrations.steps import Record
 
@@ -95,6 +97,7 @@ class Card:
     academy_name: str
     is_open: bool
     closes_at: datetime
+    local_zone: ZoneInfo | None = None  # the académie's own clock, when it differs from Paris
 
 
 async def cards(session: AsyncSession, account_id: int, now: datetime) -> list[Card]:
@@ -126,6 +129,7 @@ async def cards(session: AsyncSession, account_id: int, now: datetime) -> list[C
                 academy_name=academy.name,
                 is_open=period.is_open(now),
                 closes_at=period.closes_at,
+                local_zone=_local_zone(academy, period),
             )
         )
     return found
@@ -137,6 +141,14 @@ class DraftCard:
     heading: str
     academy_name: str
     closes_at: datetime
+    local_zone: ZoneInfo | None = None
+
+
+def _local_zone(academy: Academy, period: OpeningPeriod) -> ZoneInfo | None:
+    """The académie's zone when its clock differs from Paris during the period (La Réunion)."""
+    if differs_from_paris(academy.timezone, period.opens_at, period.closes_at):
+        return ZoneInfo(academy.timezone)
+    return None
 
 
 async def open_drafts(session: AsyncSession, account_id: int, now: datetime) -> list[DraftCard]:
@@ -155,6 +167,8 @@ async def open_drafts(session: AsyncSession, account_id: int, now: datetime) -> 
         .order_by(col(RegistrationDraft.created_at))
     )
     return [
-        DraftCard(draft.key, f"{q.name} : {s.name}", a.name, period.closes_at)
+        DraftCard(
+            draft.key, f"{q.name} : {s.name}", a.name, period.closes_at, _local_zone(a, period)
+        )
         for draft, period, s, q, a in (await session.exec(statement)).all()
     ]

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import (
+    HTTP_403_FORBIDDEN,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -19,7 +20,7 @@ from litestar.status_codes import (
 
 from portal.db import database_unavailable
 from portal.web.front import current_request_id
-from portal.web.htmx import VARY, wants_fragment
+from portal.web.htmx import VARY, is_htmx, wants_fragment
 
 logger = logging.getLogger("portal.errors")
 
@@ -70,6 +71,12 @@ def _wait_words(seconds: int) -> str:
     return f"{minutes} minutes" if minutes > 1 else "1 minute"
 
 
+def _fragment_wanted(request: Request) -> bool:
+    """The message alone for htmx, which shows it in its alert region; a whole page for a
+    boosted navigation (GET), which the script then loads as a browser would."""
+    return wants_fragment(request) or (is_htmx(request) and request.method != "GET")
+
+
 def error_response(
     request: Request,
     status: int,
@@ -81,7 +88,7 @@ def error_response(
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     all_headers = {**VARY, **(headers or {})}
     return Template(
-        template_name=FRAGMENT if wants_fragment(request) else PAGE,
+        template_name=FRAGMENT if _fragment_wanted(request) else PAGE,
         context={
             "status": status,
             "title": title,
@@ -117,6 +124,28 @@ def service_unavailable(request: Request, retry_after: int = UNAVAILABLE_RETRY_A
     )
 
 
+CSRF_FAILED = "CSRF token verification failed"  # Litestar's CSRF middleware's words
+CSRF_HEADER = "X-Portal-Csrf-Token"
+STALE_FORM = (
+    "Ce formulaire avait expiré : il vient d'être renouvelé. Ce que vous avez saisi est "
+    "conservé ; envoyez-le à nouveau."
+)
+
+
+def stale_form(request: Request) -> Template:
+    """403 for an htmx request whose form token is stale (another tab logged in again, a page
+    left open): the valid token comes back in a header, so the script renews the page's forms
+    and the candidate sends again without losing what was typed. The token is the one every
+    form of this browser already carries; a cross-site page cannot read this answer."""
+    config = request.app.csrf_config
+    token = request.cookies.get(config.cookie_name) if config is not None else None
+    if not token:
+        return error_response(request, HTTP_403_FORBIDDEN)
+    return error_response(
+        request, HTTP_403_FORBIDDEN, headers={CSRF_HEADER: token}, message=STALE_FORM
+    )
+
+
 def too_large(request: Request, exc: Exception) -> Response:
     """413 for content beyond a size cap (a draft); its French message says what to do."""
     message = getattr(exc, "message", None)
@@ -130,6 +159,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         retry = (exc.headers or {}).get("Retry-After", str(UNAVAILABLE_RETRY_AFTER))
         return too_many_requests(request, int(retry), own)  # type: ignore[return-value]
     headers = dict(exc.headers or {})
+    if exc.status_code == HTTP_403_FORBIDDEN and exc.detail == CSRF_FAILED and is_htmx(request):
+        return stale_form(request)  # type: ignore[return-value]
     if exc.status_code in (HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE):
         headers.setdefault("Retry-After", str(UNAVAILABLE_RETRY_AFTER))
     return error_response(request, exc.status_code, headers=headers)  # type: ignore[return-value]

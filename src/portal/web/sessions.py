@@ -204,7 +204,10 @@ class SessionMiddleware:
                 cookie = self._cookie_for(state, had_cookie)
                 if cookie is not None:
                     headers.add("set-cookie", cookie.to_header(header=""))
-                if state.account_id is not None:
+                # A logged-in page is never stored, unless its handler said it may be kept by
+                # this browser alone (private: reference lists shared by every candidate).
+                private = (headers.get("cache-control") or "").startswith("private")
+                if state.account_id is not None and not private:
                     headers["cache-control"] = "no-store"
             await send(message)
 
