@@ -9,10 +9,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import column, table, text
 
 from portal import fixtures
 from portal.accounts.fixtures import activated_account
+from portal.accounts.models import Account
 from portal.db import Database
 from portal.migrate import upgrade
 from portal.settings import Settings
@@ -60,10 +61,19 @@ async def _old_rows(settings: Settings) -> dict[str, int]:
     db = Database(settings.database_url)
     try:
         async with db.write() as session:
-            account = activated_account("ancien@example.fr", "x", NOW)
-            session.add(account)
-            await session.flush()
+            # Only the columns the old schema has (today's Account may have more).
             sql = await session.connection()
+            account = activated_account("ancien@example.fr", "x", NOW)
+            old_columns = {
+                row[1] for row in await sql.execute(text("PRAGMA table_info('account')"))
+            }
+            names = sorted(old_columns - {"id"})
+            types = Account.__table__.c  # type: ignore[attr-defined]
+            old_account = table("account", *(column(c, types[c].type) for c in names))
+            await sql.execute(old_account.insert().values({c: getattr(account, c) for c in names}))
+            account.id = (
+                await sql.execute(text("SELECT id FROM account WHERE email = 'ancien@example.fr'"))
+            ).scalar_one()
             period_id, specialty_id, academy = (
                 await sql.execute(
                     text(
