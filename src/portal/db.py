@@ -9,10 +9,13 @@ shared by every worker process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
@@ -41,6 +44,12 @@ _PG_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
 UNAVAILABLE_SIGNS = ("database is locked", "database or disk is full", "database table is locked")
 
 
+# The catalog version (migration 0013): bumped by triggers on every write to the catalog and
+# reference tables; no row yet means nothing was ever written there.
+_VERSION_SQL = "SELECT value FROM catalog_version WHERE id = 1"
+T = TypeVar("T")
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """The database refused for a while (locked past the busy timeout, disk full)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
@@ -67,6 +76,12 @@ class Database:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # Read-mostly data kept in memory (``cached``): name -> (catalog version, value).
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._version_path = _sqlite_file(url) if self.is_sqlite else None
+        self._version_local = threading.local()
+        self._version_connections: list[sqlite3.Connection] = []
+        self._version_lock = threading.Lock()
         self._build(create_async_engine(url, **kwargs))
 
     async def unpooled(self) -> None:
@@ -111,12 +126,66 @@ class Database:
                 await (await session.connection()).execute(_PG_WRITE_LOCK)
             yield session
 
+    # -- read-mostly data from memory (DECISIONS.md 11) -------------------------------------
+    async def catalog_version(self) -> int:
+        """The catalog's version as committed now. On a SQLite file: a plain ``sqlite3`` read on
+        a connection of this thread, in microseconds and without leaving the event loop (WAL:
+        readers never wait for the writer). On PostgreSQL: one statement, without the ORM."""
+        if self._version_path is not None:
+            return self._sqlite_version()
+        async with self.engine.connect() as conn:
+            return (await conn.exec_driver_sql(_VERSION_SQL)).scalar() or 0
+
+    def _sqlite_version(self) -> int:
+        conn = getattr(self._version_local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self._version_path,
+                timeout=self.busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,  # closed by dispose(), from whichever thread
+            )
+            conn.execute("PRAGMA query_only=ON")
+            self._version_local.conn = conn
+            with self._version_lock:
+                self._version_connections.append(conn)
+        row = conn.execute(_VERSION_SQL).fetchone()
+        return row[0] if row else 0
+
+    async def cached(self, name: str, build: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``build(session)``'s value, kept in memory while the catalog version stays the same.
+
+        The check costs one tiny read per call; a write to the catalog by any process shows on
+        the very next call. The version is read before the data, in the same read transaction:
+        what is kept is never older than the version it is kept under."""
+        version = await self.catalog_version()
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        async with self.read() as session:
+            connection = await session.connection()
+            version = (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
+            value = await build(session)
+        self._cache[name] = (version, value)
+        return value
+
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:
             return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        with self._version_lock:
+            for conn in self._version_connections:
+                conn.close()
+            self._version_connections.clear()
+        self._version_local = threading.local()
+        self._cache.clear()
+
+
+def _sqlite_file(url: str) -> str | None:
+    path = make_url(url).database
+    return path if path and path != ":memory:" else None
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:

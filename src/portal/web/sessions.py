@@ -29,6 +29,9 @@ logger = logging.getLogger("portal.sessions")
 COOKIE_NAME = "portal_session"
 SCOPE_KEY = "portal_session"
 TOUCH_EVERY = timedelta(seconds=60)
+# In a controller's or handler's ``opt``: a public page (home, Ouverture des services …). It never
+# writes the session's "last seen", so a rush of readers costs no write even when logged in.
+PUBLIC_PAGE = "public_page"
 
 
 class WebSession(SQLModel, table=True):
@@ -93,7 +96,7 @@ class SessionState:
         self.raw_id: str | None = None  # set when a new id must go out in a cookie
         self.revoked: list[str] = []
         self.dirty = False
-        self.touch = False
+        self.touch = False  # "last seen" is over a minute old: it is written with the response
 
     # -- data ------------------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:
@@ -180,6 +183,9 @@ class SessionMiddleware:
             if replaced:
                 return  # the response was replaced by a 503: the rest of it is dropped
             if message["type"] == "http.response.start":
+                handler = scope.get("route_handler")
+                if handler is not None and handler.opt.get(PUBLIC_PAGE):
+                    state.touch = False
                 if message["status"] >= 500:
                     # The request failed (the database unavailable, a bug): nothing of it is kept.
                     await send(message)
