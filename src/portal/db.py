@@ -98,13 +98,17 @@ class Database:
         self.engine: AsyncEngine = engine
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine, self.busy_timeout_ms)
+        # ``session.info["database"]``: what a session was opened from, for code that is handed a
+        # session and wants the in-memory data of its Database (``cached``).
+        info = {"database": self}
         self._reader = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
+            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False, info=info
         )
         self._writer = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}),
             class_=AsyncSession,
             expire_on_commit=False,
+            info=info,
         )
 
     @asynccontextmanager

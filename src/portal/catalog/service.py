@@ -19,7 +19,7 @@ from portal.catalog.queries import (
     open_data_periods,
 )
 from portal.catalog.selector import LEVELS, Selector, build_selector, select_from
-from portal.catalog.snapshot import Catalog
+from portal.catalog.snapshot import Catalog, of_session
 from portal.catalog.snapshot import current as current_catalog
 from portal.catalog.wording import academy_phrase, academy_title, offered_heading
 
@@ -46,6 +46,7 @@ __all__ = [
     "find_periods",
     "get_period",
     "group_by_academy",
+    "of_session",
     "offered_heading",
     "open_data_periods",
     "registration_refusal",

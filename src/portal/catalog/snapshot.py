@@ -9,13 +9,26 @@ What is kept is shared by every request: treat it as read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.catalog.models import Academy, Announcement, Domain, Qualification, Specialty
+from portal.catalog.models import (
+    Academy,
+    Announcement,
+    Country,
+    Department,
+    Domain,
+    HrOption,
+    Nationality,
+    Paper,
+    Qualification,
+    Specialty,
+)
 from portal.catalog.queries import (
     PeriodView,
     find_periods,
@@ -26,6 +39,7 @@ from portal.catalog.queries import (
 from portal.db import Database
 
 CACHE_KEY = "catalog"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,31 @@ class Catalog:
     academies: dict[str, Academy]
     periods: list[PeriodView]  # in find_periods' order
     announcements: list[Announcement]  # by shows_from, then id
+    papers: list[Paper] = field(default_factory=list)  # by position, then code
+    countries: list[Country] = field(default_factory=list)  # by position
+    nationalities: list[Nationality] = field(default_factory=list)  # by position
+    departments: list[Department] = field(default_factory=list)  # by code
+    hr_options: list[HrOption] = field(default_factory=list)  # by position
     _by_id: dict[int, PeriodView] = field(default_factory=dict, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update((view.id, view) for view in self.periods)
+
+    def derived(self, name: str, build: Callable[[Catalog], T]) -> T:
+        """``build(self)``, computed once for this snapshot (what a domain makes of the lists)."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return self._derived[name]  # type: ignore[no-any-return]
+
+    def papers_for(self, qualification_id: int, specialty_id: int) -> list[Paper]:
+        """The papers of a qualification: those of every specialty, and this specialty's own."""
+        return [
+            p
+            for p in self.papers
+            if p.qualification_id == qualification_id
+            and (p.specialty_id is None or p.specialty_id == specialty_id)
+        ]
 
     def period(self, period_id: int) -> PeriodView | None:
         return self._by_id.get(period_id)
@@ -92,18 +127,29 @@ async def load(session: AsyncSession) -> Catalog:
         specialties=list((await session.exec(select(Specialty))).all()),
         academies={a.code: a for a in (await session.exec(select(Academy))).all()},
         periods=await find_periods(session),
-        announcements=list(
-            (
-                await session.exec(
-                    select(Announcement).order_by(
-                        col(Announcement.shows_from), col(Announcement.id)
-                    )
-                )
-            ).all()
+        announcements=await _all(
+            session,
+            select(Announcement).order_by(col(Announcement.shows_from), col(Announcement.id)),
         ),
+        papers=await _all(session, select(Paper).order_by(col(Paper.position), col(Paper.code))),
+        countries=await _all(session, select(Country).order_by(col(Country.position))),
+        nationalities=await _all(session, select(Nationality).order_by(col(Nationality.position))),
+        departments=await _all(session, select(Department).order_by(col(Department.code))),
+        hr_options=await _all(session, select(HrOption).order_by(col(HrOption.position))),
     )
+
+
+async def _all(session: AsyncSession, query) -> list[Any]:  # type: ignore[no-untyped-def]
+    return list((await session.exec(query)).all())
 
 
 async def current(db: Database) -> Catalog:
     """The catalog as committed now, from memory unless a catalog write happened since."""
     return await db.cached(CACHE_KEY, load)
+
+
+async def of_session(session: AsyncSession) -> Catalog:
+    """The catalog of the Database this session comes from (from memory); read through the
+    session itself when it was not opened by a Database."""
+    db = session.info.get("database")
+    return await current(db) if isinstance(db, Database) else await load(session)
