@@ -35,6 +35,7 @@ class PeriodView:
     specialty: Specialty
     year: int
     academy: Academy
+    session_id: int | None = None  # the exam session (registrations: one per session)
 
     @property
     def label(self) -> str:
@@ -98,6 +99,7 @@ def _views(rows) -> list[PeriodView]:  # type: ignore[no-untyped-def]
             specialty=specialty,
             year=exam_session.year,
             academy=academy,
+            session_id=exam_session.id,
         )
         for period, specialty, qualification, exam_session, academy in rows
     ]
