@@ -9,10 +9,8 @@ shared by every worker process.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,7 +19,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -85,11 +82,6 @@ class Database:
         self._version_local = threading.local()
         self._version_connections: list[sqlite3.Connection] = []
         self._version_lock = threading.Lock()
-        # Writers of this process queue here, first come first served, before asking the
-        # database for its write lock (one lock per event loop: asyncio locks belong to one).
-        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
         self._build(create_async_engine(url, **kwargs))
 
     async def unpooled(self) -> None:
@@ -132,30 +124,11 @@ class Database:
         Write transactions run one at a time, as on SQLite: there BEGIN IMMEDIATE takes the
         database's write lock; on PostgreSQL a transaction-level advisory lock does the same
         across every worker, so the read-then-write logic written for SQLite holds unchanged
-        (each statement after the lock sees what the writers before it committed).
-
-        Within one process, writers first queue on an asyncio lock: the next writer starts the
-        moment the previous one commits. Left to SQLite alone, waiting writers poll the lock
-        with sleeps that grow to 100 ms, so an opening rush spent most of its time asleep
-        (bench/RESULTS.md, issue 12). The wait in the queue counts against the busy timeout,
-        and past it the answer is the same "database is locked" (503)."""
-        lock = self._write_locks.get(loop := asyncio.get_running_loop())
-        if lock is None:
-            lock = self._write_locks[loop] = asyncio.Lock()
-        try:
-            async with asyncio.timeout(self.busy_timeout_ms / 1000):
-                await lock.acquire()
-        except TimeoutError:
-            raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            ) from None
-        try:
-            async with self._writer() as session, session.begin():
-                if not self.is_sqlite:
-                    await (await session.connection()).execute(_PG_WRITE_LOCK)
-                yield session
-        finally:
-            lock.release()
+        (each statement after the lock sees what the writers before it committed)."""
+        async with self._writer() as session, session.begin():
+            if not self.is_sqlite:
+                await (await session.connection()).execute(_PG_WRITE_LOCK)
+            yield session
 
     # -- read-mostly data from memory (DECISIONS.md 11) -------------------------------------
     async def catalog_version(self) -> int:
