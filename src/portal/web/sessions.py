@@ -232,8 +232,11 @@ class SessionMiddleware:
         if raw_id is None:
             return SessionState(), self._has_cookie(scope)
         key = _hash(raw_id)
-        async with self.db.read() as session:
-            row = (await session.exec(select(WebSession).where(WebSession.id == key))).first()
+        # Core, not the ORM: this read runs on every request with a cookie, and an ORM session
+        # costs several times the statement itself.
+        table = WebSession.__table__  # type: ignore[attr-defined]
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(table).where(table.c.id == key))).first()
         now = self.clock()
         if row is None:
             return SessionState(), True
