@@ -61,6 +61,13 @@ class Run:
     p50: float
     p95: float
     p99: float
+    cpu_ms: float = 0.0  # the server process's CPU time (user + system) per request
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (what a loaded machine disturbs least)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load() -> float:
@@ -74,7 +81,10 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wrk(url: str, seconds: float, connections: int, script: Path, headers: list[str]) -> Run:
+def wrk(
+    url: str, seconds: float, connections: int, script: Path, headers: list[str], pid: int = 0
+) -> Run:
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
     for header in ["Accept-Encoding: gzip", *headers]:
         command += ["-H", header]
@@ -83,7 +93,9 @@ def wrk(url: str, seconds: float, connections: int, script: Path, headers: list[
     if not found:
         raise RuntimeError(out)
     requests, errors, duration, p50, p95, p99 = map(int, found.groups())
-    return Run(requests, errors, requests / (duration / 1e6), p50 / 1e3, p95 / 1e3, p99 / 1e3)
+    cpu = (cpu_seconds(pid) - cpu_before) * 1000 / requests if pid and requests else 0.0
+    rps = requests / (duration / 1e6)
+    return Run(requests, errors, rps, p50 / 1e3, p95 / 1e3, p99 / 1e3, cpu)
 
 
 class Cookies:
@@ -170,6 +182,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--label", default="", help="what code was measured (in the heading)")
     args = parser.parse_args()
     rows: list[str] = []
     memory: list[float] = []
@@ -220,23 +233,23 @@ def main() -> int:
             )
             ceiling_base = f"http://127.0.0.1:{port}"
             try:
-                wait_for(f"{ceiling_base}/home")
+                wait_for(f"{ceiling_base}/{next(iter(pages))}")
                 for name, (path, cookie_header) in pages.items():
                     headers = [f"Cookie: {cookie_header}"] if cookie_header else []
                     sides = {
-                        "ceiling": (f"{ceiling_base}/{name}", []),
-                        "portal": (base + path, headers),
+                        "ceiling": (f"{ceiling_base}/{name}", [], ceiling.pid),
+                        "portal": (base + path, headers, pid),
                     }
-                    for url, extra in sides.values():  # warm both up
+                    for url, extra, _pid in sides.values():  # warm both up
                         wrk(url, 1, args.connections, script, extra)
                     runs: dict[str, list[Run]] = {"ceiling": [], "portal": []}
                     loads: list[float] = [load()]
                     for round_ in range(args.rounds):
                         order = ["ceiling", "portal"] if round_ % 2 == 0 else ["portal", "ceiling"]
                         for side in order:
-                            url, extra = sides[side]
+                            url, extra, side_pid = sides[side]
                             runs[side].append(
-                                wrk(url, args.seconds, args.connections, script, extra)
+                                wrk(url, args.seconds, args.connections, script, extra, side_pid)
                             )
                         memory.append(rss_mb(pid))
                         loads.append(load())
@@ -245,6 +258,11 @@ def main() -> int:
                     ]
                     portal = runs["portal"]
                     ceil = runs["ceiling"]
+                    cpu_ratios = [
+                        c.cpu_ms / p.cpu_ms
+                        for p, c in zip(portal, ceil, strict=True)
+                        if p.cpu_ms and c.cpu_ms
+                    ]
                     errors = sum(r.errors for r in portal + ceil)
                     row = (
                         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {name} | `{path.split('/')[1] or '/'}` "
@@ -255,6 +273,9 @@ def main() -> int:
                         f"| {statistics.median(r.p95 for r in portal):.1f} "
                         f"| {statistics.median(r.p99 for r in portal):.1f} "
                         f"| {statistics.median(r.p50 for r in ceil):.1f} "
+                        f"| {statistics.median(r.cpu_ms for r in portal):.2f} "
+                        f"| {statistics.median(r.cpu_ms for r in ceil):.2f} "
+                        f"| **{statistics.median(cpu_ratios):.2f}** "
                         f"| {max(memory):.0f} | {errors} "
                         f"| {min(loads):.1f}–{max(loads):.1f} |"
                     )
@@ -267,10 +288,12 @@ def main() -> int:
         "\n## "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {platform.python_version()}, "
         f"{os.cpu_count()} cores, 1 worker, SQLite, production settings, wrk -t1 "
-        f"-c{args.connections}, {args.rounds} rounds × {args.seconds:g} s per side\n\n"
+        f"-c{args.connections}, {args.rounds} rounds × {args.seconds:g} s per side"
+        f"{', ' + args.label if args.label else ''}\n\n"
         "| date (UTC) | page | path | ceiling req/s | portal req/s | ratio (min–max) "
-        "| p50 ms | p95 ms | p99 ms | ceiling p50 ms | RSS MB | errors | load 1 min |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| p50 ms | p95 ms | p99 ms | ceiling p50 ms | CPU ms/req | ceiling CPU ms/req "
+        "| CPU ratio | RSS MB | errors | load 1 min |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     path = RESULTS / "pages.md"
     with path.open("a") as handle:
