@@ -100,15 +100,18 @@ class Database:
             _install_sqlite_hooks(self.engine, self.busy_timeout_ms)
         # ``session.info["database"]``: what a session was opened from, for code that is handed a
         # session and wants the in-memory data of its Database (``cached``).
-        info = {"database": self}
         self._reader = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False, info=info
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+            info={"database": self},
         )
         self._writer = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}),
             class_=AsyncSession,
             expire_on_commit=False,
-            info=info,
+            info={"database": self, "writes": True},
         )
 
     @asynccontextmanager
@@ -156,19 +159,38 @@ class Database:
         row = conn.execute(_VERSION_SQL).fetchone()
         return row[0] if row else 0
 
-    async def cached(self, name: str, build: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def cached(
+        self,
+        name: str,
+        build: Callable[[AsyncSession], Awaitable[T]],
+        session: AsyncSession | None = None,
+    ) -> T:
         """``build(session)``'s value, kept in memory while the catalog version stays the same.
 
         The check costs one tiny read per call; a write to the catalog by any process shows on
-        the very next call. The version is read before the data, in the same read transaction:
-        what is kept is never older than the version it is kept under."""
-        version = await self.catalog_version()
+        the very next call. On a miss the value is built in one read transaction that reads the
+        version first: what is kept is never older than the version it is kept under.
+
+        Called with the caller's ``session``, nothing else is taken from the pool (a writer
+        holding the write lock must never wait for a connection that writers queued behind it
+        hold): the version is checked through that session on PostgreSQL, and a miss is built
+        through it. What a write transaction builds is returned but not kept: it may include
+        its own uncommitted writes."""
+        if session is not None and self._version_path is None:
+            version = await _version_of(session)
+        else:
+            version = await self.catalog_version()
         hit = self._cache.get(name)
         if hit is not None and hit[0] == version:
             return hit[1]
+        if session is not None:
+            version = await _version_of(session)
+            value = await build(session)
+            if not session.info.get("writes"):
+                self._cache[name] = (version, value)
+            return value
         async with self.read() as session:
-            connection = await session.connection()
-            version = (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
+            version = await _version_of(session)
             value = await build(session)
         self._cache[name] = (version, value)
         return value
@@ -185,6 +207,11 @@ class Database:
             self._version_connections.clear()
         self._version_local = threading.local()
         self._cache.clear()
+
+
+async def _version_of(session: AsyncSession) -> int:
+    connection = await session.connection()
+    return (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
 
 
 def _sqlite_file(url: str) -> str | None:

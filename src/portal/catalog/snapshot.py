@@ -149,7 +149,11 @@ async def current(db: Database) -> Catalog:
 
 
 async def of_session(session: AsyncSession) -> Catalog:
-    """The catalog of the Database this session comes from (from memory); read through the
-    session itself when it was not opened by a Database."""
+    """The catalog of the Database this session comes from, from memory; on a miss read through
+    this very session (no second connection while it may hold the write lock)."""
     db = session.info.get("database")
-    return await current(db) if isinstance(db, Database) else await load(session)
+    return (
+        await db.cached(CACHE_KEY, load, session)
+        if isinstance(db, Database)
+        else await load(session)
+    )
