@@ -24,6 +24,7 @@ fmt:
 # benchmarks (timings live in bench/, never in tests)
 bench:
     python bench/pages.py
+    python bench/registration_rush.py
 
 upgrade:
     python -m portal db upgrade

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import contextlib
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -45,6 +48,30 @@ IDENTIFICATION = {
     "nationality": "100",
     "phone": "0123456789",
 }
+
+
+async def commit_loop(folder: Path, seconds: float = 3.0) -> float:
+    """The ceiling of a save (DECISIONS.md 12): commits per second of a raw aiosqlite loop, one
+    small row per BEGIN IMMEDIATE … COMMIT, WAL and synchronous=FULL, as the portal's database."""
+    import aiosqlite
+
+    path = folder / "commit-loop.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+        commits = 0
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("INSERT INTO t (v) VALUES (?)", ("x" * 200,))
+            await conn.execute("COMMIT")
+            commits += 1
+        elapsed = time.perf_counter() - started
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")
+    return commits / elapsed
 
 
 def create_candidates(env: dict[str, str], count: int) -> list[str]:
@@ -98,12 +125,28 @@ async def prepare(base: str, email: str, period: int) -> tuple[httpx.AsyncClient
     return client, f"{draft}/recapitulatif"
 
 
-async def rush(base: str, emails: list[str], period: int) -> dict[str, float]:
+async def rush(
+    base: str, emails: list[str], period: int, profile: Path | None = None
+) -> dict[str, float]:
     prepared = []
     for chunk in range(0, len(emails), 20):
         prepared += await asyncio.gather(
             *(prepare(base, e, period) for e in emails[chunk : chunk + 20])
         )
+    spy = None
+    if profile is not None:  # py-spy on the server while the saves run (bench/profile.py)
+        from pages import server_pid
+
+        pid = server_pid(int(base.rsplit(":", 1)[1]))
+        spy = subprocess.Popen(  # noqa: ASYNC220 (started once, before the timed part)
+            [
+                *("py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200"),
+                *("--nonblocking", "--output", str(profile)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        await asyncio.sleep(1)
     latencies: list[float] = []
     failures: list[str] = []
 
@@ -119,6 +162,11 @@ async def rush(base: str, emails: list[str], period: int) -> dict[str, float]:
     started = time.perf_counter()
     await asyncio.gather(*(save(client, url) for client, url in prepared))
     elapsed = time.perf_counter() - started
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+    if failures:
+        print("failures:", collections.Counter(failures).most_common(5), file=sys.stderr)
     for client, _ in prepared:
         await client.aclose()
     latencies.sort()
@@ -223,6 +271,7 @@ def main() -> int:
         action="store_true",
         help="after a SQLite rush, `portal db copy` to PostgreSQL and log every candidate in there",
     )
+    parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks of the saves")
     args = parser.parse_args()
     cluster = None
     extra: dict[str, str] = {}
@@ -239,8 +288,13 @@ def main() -> int:
             )
             emails = create_candidates(env, args.candidates)
             period = query(url, PERIOD)[0][0]
+            folder = Path(env["PORTAL_DATA_DIR"])
+            loads = [os.getloadavg()[0]]
             with portal_server(env, args.workers) as base:
-                result = asyncio.run(rush(base, emails, period))
+                loop_before = asyncio.run(commit_loop(folder))
+                result = asyncio.run(rush(base, emails, period, args.profile))
+                loop_after = asyncio.run(commit_loop(folder))
+            loads.append(os.getloadavg()[0])
             registrations = query(url, "SELECT count(*) FROM registration")[0][0]
             numbers = [
                 r[0]
@@ -254,6 +308,8 @@ def main() -> int:
     finally:
         if cluster is not None:
             cluster.stop()
+    ceiling = (loop_before + loop_after) / 2
+    saves_per_second = args.candidates / result["seconds"]
     unique = len(set(numbers)) == len(numbers) == registrations == args.candidates
     no_gap = gapless(numbers)
     where = "SQLite" if args.database == "sqlite" else "PostgreSQL"
@@ -261,7 +317,9 @@ def main() -> int:
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {platform.python_version()} | {os.cpu_count()} "
         f"| {args.workers} ({where}) | {args.candidates} | {result['failures']} | {registrations} "
         f"| {'yes' if unique else 'NO'}{'' if no_gap else ', GAPS'} | {result['seconds']:.2f} "
-        f"| {result['p50_ms']:.0f} | {result['p95_ms']:.0f} | {result['max_ms']:.0f} |"
+        f"| {result['p50_ms']:.0f} | {result['p95_ms']:.0f} | {result['max_ms']:.0f} "
+        f"| {saves_per_second:.0f} | {loop_before:.0f} / {loop_after:.0f} "
+        f"| **{saves_per_second / ceiling:.2f}** | {min(loads):.1f}–{max(loads):.1f} |"
     )
     append_result(
         "registration_rush",
@@ -269,8 +327,9 @@ def main() -> int:
         "Every candidate is logged in with the wizard filled up to the recap; then all final\n"
         "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
         "| date (UTC) | python | cores | workers | candidates | failed requests "
-        "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms "
+        "| saves/s | commit loop/s before / after | ratio | load 1 min |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         line,
     )
     if copied:

@@ -9,10 +9,13 @@ shared by every worker process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
@@ -55,6 +58,12 @@ UNAVAILABLE_SIGNS = (
 )
 
 
+# The catalog version (migration 0013): bumped by triggers on every write to the catalog and
+# reference tables; no row yet means nothing was ever written there.
+_VERSION_SQL = "SELECT value FROM catalog_version WHERE id = 1"
+T = TypeVar("T")
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """The database refused for a while (locked past the busy timeout, disk full, PostgreSQL
     stopped or restarting, its connection cut)."""
@@ -85,6 +94,12 @@ class Database:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # Read-mostly data kept in memory (``cached``): name -> (catalog version, value).
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._version_path = _sqlite_file(url) if self.is_sqlite else None
+        self._version_local = threading.local()
+        self._version_connections: list[sqlite3.Connection] = []
+        self._version_lock = threading.Lock()
         self._build(create_async_engine(url, **kwargs))
 
     async def unpooled(self) -> None:
@@ -101,13 +116,20 @@ class Database:
         self.engine: AsyncEngine = engine
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine, self.busy_timeout_ms)
+        # ``session.info["database"]``: what a session was opened from, for code that is handed a
+        # session and wants the in-memory data of its Database (``cached``).
         self._reader = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+            info={"database": self},
         )
         self._writer = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}),
             class_=AsyncSession,
             expire_on_commit=False,
+            info={"database": self, "writes": True},
         )
 
     @asynccontextmanager
@@ -129,12 +151,90 @@ class Database:
                 await (await session.connection()).execute(_PG_WRITE_LOCK)
             yield session
 
+    # -- read-mostly data from memory (DECISIONS.md 11) -------------------------------------
+    async def catalog_version(self) -> int:
+        """The catalog's version as committed now. On a SQLite file: a plain ``sqlite3`` read on
+        a connection of this thread, in microseconds and without leaving the event loop (WAL:
+        readers never wait for the writer). On PostgreSQL: one statement, without the ORM."""
+        if self._version_path is not None:
+            return self._sqlite_version()
+        async with self.engine.connect() as conn:
+            return (await conn.exec_driver_sql(_VERSION_SQL)).scalar() or 0
+
+    def _sqlite_version(self) -> int:
+        conn = getattr(self._version_local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self._version_path,
+                timeout=self.busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,  # closed by dispose(), from whichever thread
+            )
+            conn.execute("PRAGMA query_only=ON")
+            self._version_local.conn = conn
+            with self._version_lock:
+                self._version_connections.append(conn)
+        row = conn.execute(_VERSION_SQL).fetchone()
+        return row[0] if row else 0
+
+    async def cached(
+        self,
+        name: str,
+        build: Callable[[AsyncSession], Awaitable[T]],
+        session: AsyncSession | None = None,
+    ) -> T:
+        """``build(session)``'s value, kept in memory while the catalog version stays the same.
+
+        The check costs one tiny read per call; a write to the catalog by any process shows on
+        the very next call. On a miss the value is built in one read transaction that reads the
+        version first: what is kept is never older than the version it is kept under.
+
+        Called with the caller's ``session``, nothing else is taken from the pool (a writer
+        holding the write lock must never wait for a connection that writers queued behind it
+        hold): the version is checked through that session on PostgreSQL, and a miss is built
+        through it. What a write transaction builds is returned but not kept: it may include
+        its own uncommitted writes."""
+        if session is not None and self._version_path is None:
+            version = await _version_of(session)
+        else:
+            version = await self.catalog_version()
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        if session is not None:
+            version = await _version_of(session)
+            value = await build(session)
+            if not session.info.get("writes"):
+                self._cache[name] = (version, value)
+            return value
+        async with self.read() as session:
+            version = await _version_of(session)
+            value = await build(session)
+        self._cache[name] = (version, value)
+        return value
+
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:
             return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        with self._version_lock:
+            for conn in self._version_connections:
+                conn.close()
+            self._version_connections.clear()
+        self._version_local = threading.local()
+        self._cache.clear()
+
+
+async def _version_of(session: AsyncSession) -> int:
+    connection = await session.connection()
+    return (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
+
+
+def _sqlite_file(url: str) -> str | None:
+    path = make_url(url).database
+    return path if path and path != ":memory:" else None
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:

@@ -33,10 +33,14 @@ class CopyReport:
     sequences: dict[str, int] = field(default_factory=dict)  # table → next id
 
 
+# Kept by the target's own triggers while the catalog is copied (migration 0013), not copied.
+DERIVED = frozenset({"catalog_version"})
+
+
 def tables() -> list[Table]:
     """Every table of the portal, parents before children."""
     load_all_models()
-    return list(metadata.sorted_tables)
+    return [table for table in metadata.sorted_tables if table.name not in DERIVED]
 
 
 async def _revision(connection: AsyncConnection) -> str | None:

@@ -24,6 +24,7 @@ from portal.forms import FRANCE
 from portal.web.auth import requires_account
 from portal.web.htmx import render
 from portal.web.links import Links
+from portal.web.sessions import PUBLIC_PAGE
 
 OPENINGS_PATH = "/ouverture-des-services"
 REGISTER_PATH = "/m-inscrire"
@@ -49,8 +50,7 @@ async def _selector_page(
 ) -> Template:
     base = links.path(route)
     params = {name: request.query_params.get(name) for name in service.LEVELS}
-    async with db.read() as session:
-        selector = await service.build_selector(session, params, now)
+    selector = service.select_from(await service.current_catalog(db), params, now)
     query = selector.query()
     context = {
         "selector": selector,
@@ -66,14 +66,13 @@ async def _selector_page(
 async def _feed(
     db: Database, academy: str | None, qualification: str | None
 ) -> list[service.PeriodView]:
-    async with db.read() as session:
-        return await service.open_data_periods(
-            session, academy=academy, qualification=qualification
-        )
+    catalog = await service.current_catalog(db)
+    return catalog.open_data_periods(academy=academy, qualification=qualification)
 
 
 class CatalogController(Controller):
     include_in_schema = False
+    opt = {PUBLIC_PAGE: True}  # never writes the session (portal.web.sessions)
 
     @get(OPENINGS_PATH, name="catalog:openings")
     async def openings(
@@ -163,8 +162,7 @@ class RegisterController(Controller):
         now: NamedDependency[datetime],
         links: NamedDependency[Links],
     ) -> Template | Redirect:
-        async with db.read() as session:
-            view = await service.get_period(session, period_id)
+        view = (await service.current_catalog(db)).period(period_id)
         if view is None:
             raise NotFoundException()
         refusal = service.registration_refusal(view, now)

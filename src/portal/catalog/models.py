@@ -240,3 +240,13 @@ class ReferenceChecksum(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)  # "commune"
     checksum: str = Field(max_length=64)  # sha256 of the files, hex
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One row (id 1): a counter that triggers bump on every write to the catalog and reference
+    tables (migration 0013), so the in-memory catalog of every worker knows when to reload."""
+
+    __tablename__ = "catalog_version"
+
+    id: int = Field(primary_key=True)
+    value: int = Field(default=0)

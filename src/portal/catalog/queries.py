@@ -35,6 +35,7 @@ class PeriodView:
     specialty: Specialty
     year: int
     academy: Academy
+    session_id: int | None = None  # the exam session (registrations: one per session)
 
     @property
     def label(self) -> str:
@@ -98,6 +99,7 @@ def _views(rows) -> list[PeriodView]:  # type: ignore[no-untyped-def]
             specialty=specialty,
             year=exam_session.year,
             academy=academy,
+            session_id=exam_session.id,
         )
         for period, specialty, qualification, exam_session, academy in rows
     ]
@@ -136,20 +138,34 @@ async def get_period(session: AsyncSession, period_id: int) -> PeriodView | None
     return _views(rows)[0] if rows else None
 
 
+def open_data_filters(
+    academy: str | None, qualification: str | None
+) -> tuple[str | None, str | None]:
+    """The open-data filters as codes: académie in lower case, qualification in upper case."""
+    return (academy or "").strip().lower() or None, (qualification or "").strip().upper() or None
+
+
+def unknown_academy(code: str) -> CatalogError:
+    return CatalogError(f"L'académie « {wording.echo(code)} » est inconnue.")
+
+
+def unknown_qualification(code: str) -> CatalogError:
+    return CatalogError(f"La qualification « {wording.echo(code)} » est inconnue.")
+
+
 async def open_data_periods(
     session: AsyncSession, *, academy: str | None, qualification: str | None
 ) -> list[PeriodView]:
     """The periods of the open-data feeds, filtered by académie and qualification codes."""
-    academy = (academy or "").strip().lower() or None
-    qualification = (qualification or "").strip().upper() or None
+    academy, qualification = open_data_filters(academy, qualification)
     if academy is not None and await session.get(Academy, academy) is None:
-        raise CatalogError(f"L'académie « {wording.echo(academy)} » est inconnue.")
+        raise unknown_academy(academy)
     if qualification is not None:
         found = (
             await session.exec(select(Qualification).where(Qualification.code == qualification))
         ).first()
         if found is None:
-            raise CatalogError(f"La qualification « {wording.echo(qualification)} » est inconnue.")
+            raise unknown_qualification(qualification)
     return await find_periods(session, qualification_code=qualification, academy_code=academy)
 
 

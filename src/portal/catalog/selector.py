@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.catalog.models import Academy, Domain, Qualification, Specialty
-from portal.catalog.queries import Group, PeriodView, find_periods, group_by_academy
+from portal.catalog.queries import Group, PeriodView, group_by_academy
+from portal.catalog.snapshot import Catalog, load
 from portal.catalog.wording import echo
 
 # The selector's levels, in order, by their query-string name (French: they are URL slugs).
@@ -147,9 +147,14 @@ def _param(params: Mapping[str, str | None], name: str) -> str:
 async def build_selector(
     session: AsyncSession, params: Mapping[str, str | None], now: datetime
 ) -> Selector:
-    """Read the selector's state from query-string values (see ``LEVELS``)."""
+    """Read the selector's state from query-string values (see ``LEVELS``), from the database."""
+    return select_from(await load(session), params, now)
+
+
+def select_from(catalog: Catalog, params: Mapping[str, str | None], now: datetime) -> Selector:
+    """Read the selector's state from query-string values (see ``LEVELS``), from a catalog."""
     selector = Selector(now=now)
-    selector.domains = list((await session.exec(select(Domain).order_by(Domain.code))).all())
+    selector.domains = list(catalog.domains)
 
     raw = _param(params, "domaine").upper()
     if not raw:
@@ -161,7 +166,7 @@ async def build_selector(
         )
         return selector
 
-    offered = await find_periods(session, domain_code=selector.domain.code)
+    offered = catalog.find_periods(domain_code=selector.domain.code)
     selector.qualifications = _distinct(v.qualification for v in offered)
     selector.qualifications.sort(key=lambda q: q.name)
     selector.periods = offered
@@ -169,15 +174,11 @@ async def build_selector(
     raw = _param(params, "qualification").upper()
     if raw:
         selector.qualification = next((q for q in selector.qualifications if q.code == raw), None)
-        if selector.qualification is None:
-            exists = (
-                await session.exec(select(Qualification).where(Qualification.code == raw))
-            ).first()
-            if exists is None:
-                selector.errors.append(
-                    f"La qualification « {echo(raw)} » est inconnue : choisissez-en une dans la liste."
-                )
-                return selector
+        if selector.qualification is None and catalog.qualification(raw) is None:
+            selector.errors.append(
+                f"La qualification « {echo(raw)} » est inconnue : choisissez-en une dans la liste."
+            )
+            return selector
     if selector.qualification is None:
         return selector
 
@@ -189,15 +190,11 @@ async def build_selector(
     raw = _param(params, "specialite").upper()
     if raw:
         selector.specialty = next((s for s in selector.specialties if s.code.upper() == raw), None)
-        if selector.specialty is None:
-            exists = (
-                await session.exec(select(Specialty).where(col(Specialty.code).ilike(raw)))
-            ).first()
-            if exists is None:
-                selector.errors.append(
-                    f"La spécialité « {echo(raw)} » est inconnue : choisissez-en une dans la liste."
-                )
-                return selector
+        if selector.specialty is None and not catalog.specialty_exists(raw):
+            selector.errors.append(
+                f"La spécialité « {echo(raw)} » est inconnue : choisissez-en une dans la liste."
+            )
+            return selector
     if selector.specialty is None and len(selector.specialties) == 1:
         selector.specialty = selector.specialties[0]
     if selector.specialty is None:
@@ -229,7 +226,7 @@ async def build_selector(
     raw = _param(params, "academie").lower()
     if raw:
         selector.academy = next((a for a in selector.academies if a.code == raw), None)
-        if selector.academy is None and await session.get(Academy, raw) is None:
+        if selector.academy is None and raw not in catalog.academies:
             selector.errors.append(
                 f"L'académie « {echo(raw)} » est inconnue : choisissez-en une dans la liste."
             )

@@ -18,7 +18,9 @@ from portal.catalog.queries import (
     group_by_academy,
     open_data_periods,
 )
-from portal.catalog.selector import LEVELS, Selector, build_selector
+from portal.catalog.selector import LEVELS, Selector, build_selector, select_from
+from portal.catalog.snapshot import Catalog, of_session
+from portal.catalog.snapshot import current as current_catalog
 from portal.catalog.wording import academy_phrase, academy_title, offered_heading
 
 
@@ -31,6 +33,7 @@ def registration_refusal(view: PeriodView, at: datetime) -> str | None:
 
 __all__ = [
     "LEVELS",
+    "Catalog",
     "CatalogError",
     "Group",
     "PeriodView",
@@ -39,10 +42,13 @@ __all__ = [
     "academy_title",
     "build_selector",
     "current_announcements",
+    "current_catalog",
     "find_periods",
     "get_period",
     "group_by_academy",
+    "of_session",
     "offered_heading",
     "open_data_periods",
     "registration_refusal",
+    "select_from",
 ]

@@ -7,19 +7,20 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Response, Template
 
-from portal.catalog.service import current_announcements
+from portal.catalog.service import current_catalog
 from portal.db import Database
 from portal.pages.accessibility import statement as accessibility_statement
 from portal.settings import Settings
+from portal.web.sessions import PUBLIC_PAGE
 
 
 class PagesController(Controller):
     include_in_schema = False
+    opt = {PUBLIC_PAGE: True}  # never writes the session (portal.web.sessions)
 
     @get("/", name="pages:home")
     async def home(self, db: NamedDependency[Database], now: NamedDependency[datetime]) -> Template:
-        async with db.read() as session:
-            announcements = await current_announcements(session, now)
+        announcements = (await current_catalog(db)).announcements_at(now)
         return Template(
             template_name="pages/home.html.j2", context={"announcements": announcements}
         )

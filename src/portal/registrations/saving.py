@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import Account
-from portal.catalog.models import OpeningPeriod
+from portal.catalog import service as catalog
 from portal.db import Database
 from portal.registrations import numbers
 from portal.registrations.drafts import live_registration_for_session
@@ -82,18 +82,20 @@ async def save(
 
 
 async def _columns(session: AsyncSession, period_id: int) -> dict[str, Any]:
-    period = await session.get(OpeningPeriod, period_id)
+    # From the catalog in memory (versioned, never older than what this transaction sees of the
+    # catalog's version): one statement less in the saving transaction.
+    period = (await catalog.of_session(session)).period(period_id)
     if period is None:
         raise RegistrationError("Cette période d'inscription n'existe plus.")
     return {
         "opening_period_id": period_id,
-        "specialty_id": period.specialty_id,
-        "academy_code": period.academy_code,
+        "specialty_id": period.specialty.id,
+        "academy_code": period.academy.code,
         "_session_id": period.session_id,
     }
 
 
-def _keep_version(
+async def _keep_version(
     session: AsyncSession,
     registration: Registration,
     columns: dict[str, Any],
@@ -115,15 +117,20 @@ def _keep_version(
             saved_at=now,
         )
     )
-    session.add_all(
-        RegistrationPaper(
-            registration_id=registration.id,
-            version=registration.version,
-            paper_id=int(paper_id),
-            kind=kind,
+    if record.papers:  # one INSERT for every paper (the ORM sent one per row)
+        await session.exec(
+            insert(RegistrationPaper).values(  # type: ignore[call-overload]
+                [
+                    {
+                        "registration_id": registration.id,
+                        "version": registration.version,
+                        "paper_id": int(paper_id),
+                        "kind": kind,
+                    }
+                    for paper_id, kind, _group in record.papers
+                ]
+            )
         )
-        for paper_id, kind, _group in record.papers
-    )
 
 
 async def _save_new(
@@ -176,7 +183,7 @@ async def _save_new(
     )
     session.add(registration)
     await session.flush()
-    _keep_version(session, registration, columns, record, summary, now)
+    await _keep_version(session, registration, columns, record, summary, now)
     await session.flush()
     return registration, True
 
@@ -216,7 +223,7 @@ async def _save_version(
                 "Cette inscription a été désinscrite par le service gestionnaire."
             )
         raise ModifiedMeanwhile(registration.version)
-    _keep_version(session, registration, columns, record, summary, now)
+    await _keep_version(session, registration, columns, record, summary, now)
     # The draft is kept with its now stale base version: a second browser tab still editing it
     # meets the "modifiée entre-temps" path (its input kept) rather than a dead link.
     await session.flush()

@@ -6,53 +6,33 @@ still to review before "Enregistrer". What each tab's form is lives with its ste
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import Account
 from portal.catalog import service as catalog
 from portal.catalog.models import (
-    Academy,
-    Country,
-    Department,
     Domain,
     Establishment,
-    HrOption,
-    Nationality,
-    Paper,
 )
 from portal.registrations import steps
 from portal.registrations.choices import Choices, PaperChoice
 from portal.registrations.steps import Record, Step, StepList, WizardState
 from portal.registrations.steps.identification import residence_problem
 
-# -- reference lists, cached: they only change when reference data is reloaded (at start-up) ----
-_REFERENCE_TTL = 300.0
-_reference_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
-
-async def reference_lists(session: AsyncSession) -> dict[str, Any]:
-    key = str(session.bind.url) if session.bind is not None else ""
-    cached = _reference_cache.get(key)
-    if cached and time.monotonic() - cached[0] < _REFERENCE_TTL:
-        return cached[1]
-    countries = (await session.exec(select(Country).order_by(col(Country.position)))).all()
-    nationalities = (
-        await session.exec(select(Nationality).order_by(col(Nationality.position)))
-    ).all()
-    departments = (await session.exec(select(Department).order_by(col(Department.code)))).all()
-    hr = (await session.exec(select(HrOption).order_by(col(HrOption.position)))).all()
-    academies = (await session.exec(select(Academy))).all()
-    domains = (await session.exec(select(Domain))).all()
-    lists = {
-        "countries": [(c.code, c.name) for c in countries],
-        "nationalities": [(n.code, n.label) for n in nationalities],
+# -- reference lists: from the catalog in memory (portal.catalog.snapshot), reloaded when the
+# catalog version moves, so a reloaded list shows on the next request ---------------------------
+def _lists(snapshot: catalog.Catalog) -> dict[str, Any]:
+    departments = snapshot.departments
+    hr = snapshot.hr_options
+    return {
+        "countries": [(c.code, c.name) for c in snapshot.countries],
+        "nationalities": [(n.code, n.label) for n in snapshot.nationalities],
         "departments": [(d.code, d.label) for d in departments],
         "department_rows": [
             (d.code, d.name, d.academy_code, d.postal_prefixes) for d in departments
@@ -60,11 +40,13 @@ async def reference_lists(session: AsyncSession) -> dict[str, Any]:
         "corps": [(h.code, h.label) for h in hr if h.kind == "corps"],
         "statuses": [(h.code, h.label) for h in hr if h.kind == "status"],
         "positions": [(h.code, h.label) for h in hr if h.kind == "position"],
-        "academy_names": {a.code: a.name for a in academies},
-        "domains": {d.code: Domain.model_validate(d.model_dump()) for d in domains},
+        "academy_names": {a.code: a.name for a in snapshot.academies.values()},
+        "domains": {d.code: Domain.model_validate(d.model_dump()) for d in snapshot.domains},
     }
-    _reference_cache[key] = (time.monotonic(), lists)
-    return lists
+
+
+async def reference_lists(session: AsyncSession) -> dict[str, Any]:
+    return (await catalog.of_session(session)).derived("wizard_lists", _lists)
 
 
 def empty_data() -> dict[str, Any]:
@@ -193,12 +175,13 @@ async def load_wizard(
 ) -> Wizard | None:
     """The wizard for a draft (or a saved registration) whose account is loaded; None when its
     period is gone."""
-    lists = await reference_lists(session)
+    snapshot = await catalog.of_session(session)
+    lists = snapshot.derived("wizard_lists", _lists)
     # Tab 2 may have chosen another open period of the same académie and domain.
     offers_views = [
         view
-        for view in await catalog.find_periods(
-            session, domain_code=entry.domain_code, academy_code=entry.academy_code
+        for view in snapshot.find_periods(
+            domain_code=entry.domain_code, academy_code=entry.academy_code
         )
         if view.is_open(now) or view.id == entry.period_id
     ]
@@ -231,19 +214,7 @@ async def load_wizard(
         }
     establishment = places.get(clean_uai) if clean_uai else None
     selected = places.get(typed_uai, establishment) if typed_uai else establishment
-    paper_rows = (
-        await session.exec(
-            select(Paper)
-            .where(
-                Paper.qualification_id == period.qualification.id,
-                or_(
-                    col(Paper.specialty_id).is_(None),
-                    col(Paper.specialty_id) == period.specialty.id,
-                ),
-            )
-            .order_by(col(Paper.position), col(Paper.code))
-        )
-    ).all()
+    paper_rows = snapshot.papers_for(period.qualification.id, period.specialty.id)  # type: ignore[arg-type]
     papers = [
         PaperChoice(str(p.id), f"{p.code} - {p.label}", p.kind, p.mode, p.choice_group)
         for p in paper_rows

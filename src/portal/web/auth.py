@@ -20,8 +20,9 @@ class LoginRequired(NotAuthorizedException):
     """Raised by the guard; answered with a redirect to the login page, never a bare 401."""
 
 
-def requires_account(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard: the route is for a logged-in candidate."""
+async def requires_account(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: the route is for a logged-in candidate. Async although it awaits nothing: Litestar
+    runs a plain function guard in a worker thread, a thread hop on every candidate page."""
     if get_session(connection).account_id is None:
         raise LoginRequired()
 

@@ -28,6 +28,9 @@ logger = logging.getLogger("portal.sessions")
 COOKIE_NAME = "portal_session"
 SCOPE_KEY = "portal_session"
 TOUCH_EVERY = timedelta(seconds=60)
+# In a controller's or handler's ``opt``: a public page (home, Ouverture des services …). It never
+# writes the session's "last seen", so a rush of readers costs no write even when logged in.
+PUBLIC_PAGE = "public_page"
 
 
 class WebSession(SQLModel, table=True):
@@ -92,7 +95,7 @@ class SessionState:
         self.raw_id: str | None = None  # set when a new id must go out in a cookie
         self.revoked: list[str] = []
         self.dirty = False
-        self.touch = False
+        self.touch = False  # "last seen" is over a minute old: it is written with the response
 
     # -- data ------------------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:
@@ -179,6 +182,9 @@ class SessionMiddleware:
             if replaced:
                 return  # the response was replaced by a 503: the rest of it is dropped
             if message["type"] == "http.response.start":
+                handler = scope.get("route_handler")
+                if handler is not None and handler.opt.get(PUBLIC_PAGE):
+                    state.touch = False
                 if message["status"] >= 500:
                     # The request failed (the database unavailable, a bug): nothing of it is kept.
                     await send(message)
@@ -230,8 +236,11 @@ class SessionMiddleware:
         if raw_id is None:
             return SessionState(), self._has_cookie(scope)
         key = _hash(raw_id)
-        async with self.db.read() as session:
-            row = (await session.exec(select(WebSession).where(WebSession.id == key))).first()
+        # Core, not the ORM: this read runs on every request with a cookie, and an ORM session
+        # costs several times the statement itself.
+        table = WebSession.__table__  # type: ignore[attr-defined]
+        async with self.db.engine.connect() as conn:
+            row = (await conn.execute(select(table).where(table.c.id == key))).first()
         now = self.clock()
         if row is None:
             return SessionState(), True

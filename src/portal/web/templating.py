@@ -24,6 +24,16 @@ def static_version(static_dir: Path, name: str) -> str:
     return _digest(path, path.stat().st_mtime_ns)
 
 
+def static_versions(static_dir: Path) -> dict[str, str]:
+    """Every static file's version, computed once (production: the files do not change while the
+    server runs, so a page render never touches the disk for them)."""
+    return {
+        path.relative_to(static_dir).as_posix(): _digest(path, path.stat().st_mtime_ns)
+        for path in sorted(static_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
 def build_environment(settings: Settings) -> Environment:
     env = Environment(
         loader=FileSystemLoader(settings.templates_dir),
@@ -34,9 +44,12 @@ def build_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
     )
     static_dir = settings.static_dir
+    # In development a changed file gets a new version on the next render (one stat a file).
+    known = static_versions(static_dir) if settings.is_production else {}
 
     def static_url(name: str) -> str:
-        return f"/static/{name}?v={static_version(static_dir, name)}"
+        version = known.get(name) or static_version(static_dir, name)
+        return f"/static/{name}?v={version}"
 
     env.globals.update(static_url=static_url, settings=settings)
     env.filters.update(paris=paris, date_fr=date_fr)

@@ -2,7 +2,7 @@
 identity columns accept NULL), the académies each manager manages, and the audit log.
 
 Revision ID: 0014_managers
-Revises: 0009_pieces
+Revises: 0013_catalog_version
 Create Date: 2026-12-06 20:16:14.780303
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import portal.db
 
 revision = "0014_managers"
-down_revision = "0009_pieces"
+down_revision = "0013_catalog_version"
 branch_labels = None
 depends_on = None
 
