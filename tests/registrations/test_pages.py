@@ -162,10 +162,11 @@ async def test_every_step_under_htmx_is_one_request_within_2_kb(client, app, can
     # is still above the budget: see test_identification_tab_under_htmx_within_2_kb.
     back_to_identification = sizes.pop("qualification->identification")
     assert all(size <= FRAGMENT_BUDGET for size in sizes.values()), sizes
-    assert back_to_identification <= 2.5 * 1024, back_to_identification
+    # Held meanwhile at 3 KB: 2.84 KB since the address's communes select (issue 15) joined it.
+    assert back_to_identification <= 3 * 1024, back_to_identification
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: Identification weighs about 2.4 KB compressed")
+@pytest.mark.xfail(strict=True, reason="known gap: Identification weighs about 2.8 KB compressed")
 async def test_identification_tab_under_htmx_within_2_kb(client, app, candidate) -> None:  # type: ignore[no-untyped-def]
     base = await _draft(client, app)
     await client.submit(f"{base}/identification", IDENTIFICATION)

@@ -44,6 +44,8 @@ LAZY_LISTS = {
     "nationalites": "nationalities",
     "departements": "departments",
     "corps": "corps",
+    "statuts": "statuses",
+    "positions": "positions",
 }
 LIST_CACHE = "private, max-age=86400"
 WIZARD_PAGE = "registrations/wizard.html.j2"
