@@ -200,6 +200,7 @@ SIGNUP = "signup"
 RESET = "reset"
 RESEND = "resend"
 EMAIL_CHANGE = "email"
+SAVE = "save"  # "Enregistrer", keyed by account (see registrations.controllers)
 
 
 async def take(

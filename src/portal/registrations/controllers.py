@@ -15,11 +15,12 @@ from typing import Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Response, Template
 
+from portal.accounts import throttling
 from portal.accounts.models import Account
 from portal.catalog import service as catalog
 from portal.catalog.models import Establishment
@@ -33,6 +34,7 @@ from portal.registrations.models import Registration
 from portal.registrations.saving import OnSaved
 from portal.registrations.steps import StepList, WizardState
 from portal.registrations.wizard import reference_lists
+from portal.settings import Settings
 from portal.web.auth import current_account_id, requires_account
 from portal.web.htmx import render, see_other, wants_fragment
 from portal.web.sessions import get_session
@@ -137,6 +139,19 @@ def _lazy_lists(request: HTMXRequest, choices: Any) -> list[tuple[list[tuple[str
         url = _url(request, "registrations:options", list_name=slug)
         lists.append((options, f"{url}?v={_list_version(options)}"))
     return lists
+
+
+async def _limit_saves(db: Database, settings: Settings, account_id: int, now: datetime) -> None:
+    """The "Enregistrer" button is limited per account, never per address (a whole class saves from its
+    school's one address): the same token bucket as the limits per address, keyed by account.
+    A refused save changes nothing and says when to try again."""
+    wait = await throttling.take(db, settings, throttling.SAVE, f"account-{account_id}", now)
+    if wait is not None:
+        raise TooManyRequestsException(
+            detail="Trop d'enregistrements en peu de temps. Votre saisie est conservée : "
+            f"réessayez dans {throttling.minutes_label(wait)}.",
+            headers={"Retry-After": str(throttling.retry_after(wait))},
+        )
 
 
 def _page(request: HTMXRequest, shown: Show, *, moved: bool = False) -> Template:
@@ -252,13 +267,18 @@ class RegistrationsController(Controller):
         db: NamedDependency[Database],
         now: NamedDependency[datetime],
         on_saved: NamedDependency[tuple[OnSaved, ...]],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
+        form = await request.form()
+        account_id = current_account_id(request)
+        if form.get("action") == Action.save:
+            await _limit_saves(db, settings, account_id, now)
         outcome = await flow.submit_step(
             db,
-            account_id=current_account_id(request),
+            account_id=account_id,
             key=key,
             segment=slug,
-            form=await request.form(),
+            form=form,
             now=now,
             back_to_summary=request.query_params.get("retour") == steps.SUMMARY.segment,
             on_saved=on_saved,
