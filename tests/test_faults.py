@@ -9,8 +9,9 @@
 - PostgreSQL stopped and started again under load: requests answer 503 with the French page
   during the gap and succeed after it; no account is left without its activation mail.
 
-The upload-kill case (no file without its row, nor row without its file) waits for the pieces
-domain's uploads.
+- the server killed with SIGKILL while uploads stream in: the deposited file and its row are both
+  there, the cut ones left neither (only temporaries, removed by the job), and the candidate
+  deposits again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import socket
 import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -346,3 +347,101 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
     missing = asyncpg.exceptions.UndefinedTableError('relation "account" does not exist')
     assert not database_unavailable(ProgrammingError("SELECT 1", {}, missing))
     assert not database_unavailable(ValueError("connection"))
+
+
+# -- SIGKILL during uploads ------------------------------------------------------------------------
+def _multipart(token: str, name: str, data: bytes, boundary: str) -> tuple[bytes, bytes]:
+    """A browser's upload form (the CSRF field first, then the file), as head and tail."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="_csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    return head + data, f"\r\n--{boundary}--\r\n".encode()
+
+
+@pytest.mark.sqlite_only("SIGKILL against SQLite's own durability, with the files beside it")
+async def test_sigkill_during_uploads(client, app, candidate, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One file deposited and answered, two more cut in the middle of their bodies by a SIGKILL:
+    after the restart the deposited file and its row are both there, the cut ones left neither a
+    row nor a kept file (only temporaries, which the job removes after an hour), `portal check`'s
+    comparison finds nothing, and the candidate deposits again."""
+    from portal.pieces.jobs import check_files, remove_stale_temporaries
+    from portal.pieces.storage import Storage
+    from tests._support.candidates import EMAIL
+    from tests.pieces.helpers import pdf_bytes, piece, register_certification, uploads
+    from tests.registrations.conftest import log_in as log_in_here
+
+    await log_in_here(client)
+    await register_certification(client, app)
+    rapport = await piece(app.state.db, "RAPPORT")
+    arrete = await piece(app.state.db, "ARRETE")
+    env = environment(settings.data_dir, settings.database_url)
+    server = Server(env, tmp_path / "serve.log").start()
+    deposited = pdf_bytes(3)
+    big = pdf_bytes(2) + b"%" + b"x" * 600_000  # a PDF whose body takes a while to arrive
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as browser:
+        assert (await log_in(browser, server.url, EMAIL, PASSWORD)).status_code == 303
+        token = browser.cookies["csrftoken"]
+        boundary = "----portailcoupure"
+        head, tail = _multipart(token, "rapport.pdf", deposited, boundary)
+        answered = await browser.post(
+            f"/mes-justificatifs/001/{rapport.id}/ajouter",
+            content=head + tail,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert answered.status_code == 303, answered.text[:300]
+
+        halfway = asyncio.Event()
+        never = asyncio.Event()
+
+        async def slow_body():  # type: ignore[no-untyped-def]
+            body, _tail = _multipart(token, "arrete.pdf", big, boundary)
+            for start in range(0, len(body) // 2, 16_384):
+                yield body[start : start + 16_384]
+                await asyncio.sleep(0.01)
+            halfway.set()
+            await never.wait()  # the rest never comes: the server dies first
+
+        async def cut() -> int:
+            try:
+                response = await browser.post(
+                    f"/mes-justificatifs/001/{arrete.id}/ajouter",
+                    content=slow_body(),
+                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                )
+            except httpx.HTTPError:
+                return 0
+            return response.status_code
+
+        in_flight = [asyncio.create_task(cut()) for _ in range(2)]
+        await asyncio.wait_for(halfway.wait(), timeout=60)
+        await asyncio.sleep(0.3)  # both bodies well under way
+        server.kill()
+        never.set()
+        assert await asyncio.gather(*in_flight) == [0, 0]
+
+    storage = Storage.under(settings.data_dir)
+    assert storage.temporaries(), "the cut uploads were streaming into temporaries"
+    restarted = Server(env, tmp_path / "serve-again.log").start()
+    try:
+        assert rows(settings.data_dir / "portal.sqlite3", "PRAGMA integrity_check") == [("ok",)]
+        [row] = await uploads(app.state.db)  # the answered one, and only it
+        assert storage.path_of(row.storage_name).read_bytes() == deposited
+        assert await check_files(app.state.db, settings) == []
+        later = datetime.now(UTC) + timedelta(hours=2)
+        assert remove_stale_temporaries(settings, later) >= 1
+        assert storage.temporaries() == []
+        async with httpx.AsyncClient(base_url=restarted.url, timeout=60) as browser:
+            assert (await log_in(browser, restarted.url, EMAIL, PASSWORD)).status_code == 303
+            head, tail = _multipart(browser.cookies["csrftoken"], "arrete.pdf", big, "----b")
+            again = await browser.post(
+                f"/mes-justificatifs/001/{arrete.id}/ajouter",
+                content=head + tail,
+                headers={"Content-Type": "multipart/form-data; boundary=----b"},
+            )
+            assert again.status_code == 303, again.text[:300]
+        assert len(await uploads(app.state.db)) == 2
+        assert await check_files(app.state.db, settings) == []
+    finally:
+        restarted.stop()
