@@ -1,9 +1,10 @@
 """Catalog management (issue 13 item 2, first part): opening periods, managing offices' contacts
 and home-page announcements, entered in Paris time, checked (order, overlap), in French.
 
-Every catalog write of the back office goes through ``write_catalog`` below: one transaction,
-and one place (``catalog_changed``) where the catalog snapshot's invalidation hooks in
-(DECISIONS.md 11: a catalog version bumped in the same transaction).
+Every catalog write of the back office goes through ``write_catalog`` below: one transaction.
+The catalog snapshot's version is bumped in that same transaction by the database's own
+triggers on the catalog tables (migration 0013), so every worker sees the change on its next
+request and no writer can forget it.
 """
 
 from __future__ import annotations
@@ -39,17 +40,11 @@ from portal.management.scope import Scope, academies_in_scope
 security = logging.getLogger("portal.security")
 
 
-async def catalog_changed(session: AsyncSession) -> None:
-    """Called inside every catalog write transaction of the back office, after the change:
-    the hook for the catalog snapshot's version (perf's cache invalidation). Nothing yet."""
-
-
 @asynccontextmanager
 async def write_catalog(db: Database) -> AsyncIterator[AsyncSession]:
     """The one way the back office writes catalog data."""
     async with db.write() as session:
         yield session
-        await catalog_changed(session)
 
 
 # -- opening periods ----------------------------------------------------------------------------
