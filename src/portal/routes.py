@@ -7,7 +7,7 @@ from typing import Any
 from portal.accounts.controllers import CONTROLLERS as ACCOUNT_CONTROLLERS
 from portal.catalog.controllers import CatalogController, PlacesController, RegisterController
 from portal.documents.controllers import DocumentsController, VerificationController
-from portal.management.controllers import ManagementController, WelcomeController
+from portal.management.controllers import CONTROLLERS as MANAGEMENT_CONTROLLERS
 from portal.pages.controllers import PagesController
 from portal.pieces.controllers import PiecesController
 from portal.registrations.controllers import RegistrationsController
@@ -24,6 +24,5 @@ def route_handlers() -> list[Any]:
         DocumentsController,
         VerificationController,
         PiecesController,
-        ManagementController,
-        WelcomeController,
+        *MANAGEMENT_CONTROLLERS,
     ]
