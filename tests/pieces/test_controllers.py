@@ -317,7 +317,7 @@ async def test_several_photos_become_one_pdf(client, app, candidate, settings) -
 
 async def test_postal_pieces_point_to_the_request_for_pieces(client, app, candidate, clock) -> None:  # type: ignore[no-untyped-def]
     from portal.documents import service as documents
-    from portal.pieces import service
+    from portal.pieces import views
     from tests.pieces.helpers import registration_row
 
     await log_in(client)
@@ -325,11 +325,11 @@ async def test_postal_pieces_point_to_the_request_for_pieces(client, app, candid
     db = app.state.db
     registration = await registration_row(db)
     async with db.write() as session:
-        groups = await service.groups(session, registration, clock())
+        groups = await views.groups(session, registration, clock())
         await documents.publish_pieces_request(
             session,
             registration=registration,
-            requirements=service.request_items(groups),
+            requirements=views.request_items(groups),
             now=clock(),
             return_address=["Service des certifications", "1 rue du Retour", "78000 VERSAILLES"],
         )

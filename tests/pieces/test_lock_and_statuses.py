@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from html import unescape
 
 from portal.dates import paris
-from portal.pieces import service
+from portal.pieces import service, views
 from portal.pieces.jobs import check_files
 from portal.pieces.models import PieceStatus, RegistrationPiece
 from portal.pieces.storage import Storage
@@ -64,12 +64,12 @@ async def test_lock_refused_while_missing_then_locks_the_group(client, app, cand
     again = unescape(
         (await send(client, "001", arrete.id, [("b.pdf", pdf_bytes(), "application/pdf")])).text
     )
-    assert service.LOCKED_MESSAGE in again
+    assert views.LOCKED_MESSAGE in again
     first = (await uploads(db))[0]
     delete = unescape(
         (await client.submit(f"/mes-justificatifs/001/fichiers/{first.id}/supprimer")).text
     )
-    assert service.LOCKED_MESSAGE in delete
+    assert views.LOCKED_MESSAGE in delete
     assert all(u.deleted_at is None for u in await uploads(db)) and len(await uploads(db)) == 2
 
 
@@ -95,7 +95,7 @@ async def test_an_upload_racing_the_lock_is_in_before_it_or_refused(
     if late:  # in before the lock
         assert location(raced) and late[0].uploaded_at <= validated_at
     else:  # refused by it, nothing kept
-        assert service.LOCKED_MESSAGE in unescape(raced.text)
+        assert views.LOCKED_MESSAGE in unescape(raced.text)
     assert await check_files(db, settings) == []
     assert not list(Storage.under(settings.data_dir).tmp.glob("*"))
 
@@ -153,7 +153,7 @@ async def test_deposit_window_at_its_exact_boundaries(client, app, candidate, cl
     # closes_at is 23:59 Paris time: still open at 23:59:59, closed at 00:00:00
     assert paris(rapport.closes_at, "HH:mm") == "23:59"
     clock.now = rapport.closes_at + timedelta(seconds=59)
-    assert service.deposit_window_state(rapport, clock.now) == "open"
+    assert views.deposit_window_state(rapport, clock.now) == "open"
     await log_in(client)  # weeks later: a new session
     assert location(
         await send(client, "001", rapport.id, [("r.pdf", pdf_bytes(), "application/pdf")])
@@ -169,10 +169,8 @@ async def test_deposit_window_at_its_exact_boundaries(client, app, candidate, cl
     )
     # the opening: refused one second before, accepted at the instant
     assert rapport.opens_at is not None
-    assert (
-        service.deposit_window_state(rapport, rapport.opens_at - timedelta(seconds=1)) == "before"
-    )
-    assert service.deposit_window_state(rapport, rapport.opens_at) == "open"
+    assert views.deposit_window_state(rapport, rapport.opens_at - timedelta(seconds=1)) == "before"
+    assert views.deposit_window_state(rapport, rapport.opens_at) == "open"
     clock.now = rapport.opens_at - timedelta(seconds=1)
     await log_in(client)
     early = unescape(

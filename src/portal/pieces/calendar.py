@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from portal.dates import PARIS
-from portal.pieces.service import LAST_MINUTE, GroupView
+from portal.pieces.views import LAST_MINUTE, GroupView
 from portal.registrations.models import Registration
 
 

@@ -25,7 +25,7 @@ from portal.catalog.models import ManagingOffice, OpeningPeriod, Specialty
 from portal.db import Database
 from portal.documents import reading as documents
 from portal.documents.models import DocumentKind
-from portal.pieces import calendar, content, deposit, upload
+from portal.pieces import calendar, content, deposit, upload, views
 from portal.pieces import service as pieces
 from portal.pieces.models import ScanState
 from portal.pieces.storage import Storage, StorageError
@@ -64,7 +64,7 @@ async def _page_context(
 
 
 async def _entry(session, registration: Registration, now: datetime, card=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    groups = await pieces.groups(session, registration, now)
+    groups = await views.groups(session, registration, now)
     address: list[str] = []
     request_document = None
     if any(g.mode != "online" for g in groups):
@@ -109,8 +109,8 @@ async def _office_address(session, registration: Registration) -> list[str]:  # 
 def _row(
     request: Request,
     number: str,
-    group: pieces.GroupView,
-    view: pieces.PieceView,
+    group: views.GroupView,
+    view: views.PieceView,
     error: str | None = None,
     notice: str | None = None,
 ) -> Template:
@@ -145,7 +145,7 @@ class PiecesController(Controller):
         registration = await _registration(db, request, number)
         async with db.read() as session:
             try:
-                group, view = await pieces.group_of(session, registration, piece_id, now)
+                group, view = await views.group_of(session, registration, piece_id, now)
             except pieces.NotFound as exc:
                 raise NotFoundException() from exc
         if wants_fragment(request):
@@ -170,7 +170,7 @@ class PiecesController(Controller):
         registration = await _registration(db, request, number)
         async with db.read() as session:
             try:
-                _, view = await pieces.group_of(session, registration, piece_id, now)
+                _, view = await views.group_of(session, registration, piece_id, now)
             except pieces.NotFound as exc:
                 raise NotFoundException() from exc
         error = pieces.upload_refusal(view)
@@ -216,7 +216,7 @@ class PiecesController(Controller):
         number = registration.registration_number
         if wants_fragment(request):
             async with db.read() as session:
-                group, view = await pieces.group_of(session, registration, piece_id, now)
+                group, view = await views.group_of(session, registration, piece_id, now)
             return _row(request, number, group, view, error=error, notice=notice)
         if error is None:
             target = request.app.route_reverse("pieces:list") + f"#piece-{piece_id}"
@@ -274,7 +274,7 @@ class PiecesController(Controller):
         notice = None if error else "Vos pièces sont transmises au gestionnaire pour contrôle."
         if wants_fragment(request):
             async with db.read() as session:
-                group, _ = await pieces.group_of(session, registration, piece_id, now)
+                group, _ = await views.group_of(session, registration, piece_id, now)
             return Template(
                 template_name="pieces/partials/_group.html.j2",
                 context={
