@@ -10,7 +10,7 @@ from portal.documents.controllers import DocumentsController, VerificationContro
 from portal.management.controllers import CONTROLLERS as MANAGEMENT_CONTROLLERS
 from portal.pages.controllers import PagesController
 from portal.pieces.controllers import PiecesController
-from portal.registrations.controllers import RegistrationsController
+from portal.registrations.controllers import CONTROLLERS as REGISTRATION_CONTROLLERS
 
 
 def route_handlers() -> list[Any]:
@@ -20,7 +20,7 @@ def route_handlers() -> list[Any]:
         RegisterController,
         PlacesController,
         *ACCOUNT_CONTROLLERS,
-        RegistrationsController,
+        *REGISTRATION_CONTROLLERS,
         DocumentsController,
         VerificationController,
         PiecesController,

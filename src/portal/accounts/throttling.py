@@ -200,7 +200,7 @@ SIGNUP = "signup"
 RESET = "reset"
 RESEND = "resend"
 EMAIL_CHANGE = "email"
-SAVE = "save"  # "Enregistrer", keyed by account (see registrations.controllers)
+SAVE = "save"  # "Enregistrer", keyed by account (see registrations/controllers/responses.py)
 
 
 async def take(
