@@ -13,7 +13,7 @@ from portal.accounts.fixtures import load_demo_accounts
 from portal.accounts.hooks import AccountHooks
 from portal.accounts.jobs import PURGE_ACCOUNTS
 from portal.catalog.fixtures import load_demo_catalog, load_reference
-from portal.catalog.places import load_communes
+from portal.catalog.places_loading import load_communes
 from portal.db import Database
 from portal.documents.service import erase_documents, export_documents, publish_summary
 from portal.mail.outbox import erase_mails, export_mails

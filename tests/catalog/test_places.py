@@ -6,14 +6,14 @@ from __future__ import annotations
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from portal.catalog import places
+from portal.catalog import places, places_loading
 from portal.catalog.fixtures import load_reference
 from portal.catalog.models import Commune, Establishment
 
 
 async def load(db, settings, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
     counts = await load_reference(db, settings, clock())
-    counts.update(await places.load_communes(db, settings, clock()))
+    counts.update(await places_loading.load_communes(db, settings, clock()))
     return counts
 
 

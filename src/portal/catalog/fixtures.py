@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.catalog import places
+from portal.catalog import places_loading
 from portal.catalog.models import (
     Academy,
     Announcement,
@@ -120,7 +120,7 @@ async def load_reference(db: Database, settings: Settings, now: datetime) -> dic
         ]
         counts["situation actuelle"] = await upsert(session, HrOption, ("kind", "code"), hr_rows)
         # The sample's écoles, services, ... and the lycées of lycees.csv, each with its source.
-        counts["établissements"] = await places.load_establishments(session, ref)
+        counts["établissements"] = await places_loading.load_establishments(session, ref)
     return counts
 
 
