@@ -79,3 +79,30 @@ def test_lookups_loaded_as_pages_are_whole_and_accessible(page: Page, path: str)
     expect(page.get_by_role("navigation", name="Menu principal")).to_be_visible()
     expect(page.locator("h1")).to_have_count(1)
     assert_accessible(page, path)
+
+
+def _start_page_url(page: Page) -> str:
+    """The period's own address (a bookmark, or where the login sends back to)."""
+    choose = page.locator("form[action*='/inscriptions/nouvelle/']")
+    return str(choose.get_attribute("action"))
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_periods_own_page_begins_the_draft(
+    page: Page, page_nojs: Page, live_server, javascript: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """GET /inscriptions/nouvelle/<period>: the period named, "Valider" begins the draft."""
+    browser_page = page if javascript else page_nojs
+    email = f"periode-{'js' if javascript else 'nojs'}@example.fr"
+    log_in(browser_page, create_candidate(live_server, email))
+    browser_page.goto(
+        "/m-inscrire?domaine=G02&qualification=CCPE1D&specialite=ACA&academie=versailles"
+    )
+    url = _start_page_url(browser_page)
+    browser_page.goto(url)
+    expect(browser_page.get_by_role("heading", level=1, name="M'inscrire")).to_be_visible()
+    expect(browser_page.locator(".wizard-context")).to_contain_text("ACADÉMIE DE VERSAILLES")
+    if javascript:
+        assert_accessible(browser_page, "the period's own page")
+    browser_page.get_by_role("button", name="Valider").click()
+    expect(browser_page.get_by_role("heading", level=2, name="1 - Identification")).to_be_visible()
