@@ -233,12 +233,7 @@ class PlacesController(Controller):
         """Commune names of the birth département starting with what was typed ("BEU")."""
         async with db.read() as session:
             names = await places.suggest_communes(session, birth_department, birth_city)
-        return render(
-            request,
-            "catalog/suggestions.html.j2",
-            {"suggestions": names, "typed": birth_city, "department": birth_department},
-            fragment="catalog/partials/_suggestions.html.j2",
-        )
+        return _suggestions(request, names, birth_city, birth_department)
 
     @get("/communes/localites", name="catalog:localities")
     async def localities(
@@ -251,16 +246,7 @@ class PlacesController(Controller):
         """Communes of a département as "78000-VERSAILLES", starting with what was typed."""
         async with db.read() as session:
             found = await places.localities(session, work_department, work_locality)
-        return render(
-            request,
-            "catalog/suggestions.html.j2",
-            {
-                "suggestions": [o.label for o in found],
-                "typed": work_locality,
-                "department": work_department,
-            },
-            fragment="catalog/partials/_suggestions.html.j2",
-        )
+        return _suggestions(request, [o.label for o in found], work_locality, work_department)
 
 
 async def _residence_notice(
@@ -287,4 +273,14 @@ async def _residence_notice(
             found.department_code, department.name if department else "", found.academy_code
         ),
         place=address.chosen.label if address.chosen else "",
+    )
+
+
+def _suggestions(request: Request, names: list[str], typed: str, department: str) -> Template:
+    """A datalist's options for htmx; loaded as a page, the same list with a small search form."""
+    return render(
+        request,
+        "catalog/suggestions.html.j2",
+        {"suggestions": names, "typed": typed, "department": department},
+        fragment="catalog/partials/_suggestions.html.j2",
     )
