@@ -299,7 +299,12 @@ async def test_postgresql_restarted_under_load(own_cluster, tmp_path: Path) -> N
     finally:
         server.stop()
     statuses = {status for _, _, status, _ in answers}
-    assert statuses <= {303, 503}, [a[:3] for a in answers if a[2] not in (303, 503)]
+    unhandled = [
+        line[:2000]
+        for line in (tmp_path / "serve.log").read_text().splitlines()
+        if "unhandled error" in line
+    ]
+    assert statuses <= {303, 503}, ([a[:3] for a in answers if a[2] not in (303, 503)], unhandled)
     gap = [a for a in answers if a[2] == 503]
     assert gap, "no request met the gap"
     assert all(stopped <= when for when, *_ in gap)  # 503 only from the gap on
@@ -329,7 +334,7 @@ async def test_postgresql_restarted_under_load(own_cluster, tmp_path: Path) -> N
 def test_what_counts_as_the_database_being_unavailable() -> None:
     """The words of a PostgreSQL restart (as asyncpg says them) mean 503; other errors stay bugs."""
     import asyncpg
-    from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+    from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, ProgrammingError
 
     from portal.db import database_unavailable
 
@@ -344,6 +349,11 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
     starting = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
     assert database_unavailable(OperationalError("SELECT 1", {}, starting))
     assert database_unavailable(ConnectionRefusedError(111, "Connect call failed"))
+    # A connection PostgreSQL terminated mid-statement: asyncpg's next statement on it.
+    stuck = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 11; another operation (2) is in progress"
+    )
+    assert database_unavailable(InternalError("SELECT 1", {}, stuck))
     missing = asyncpg.exceptions.UndefinedTableError('relation "account" does not exist')
     assert not database_unavailable(ProgrammingError("SELECT 1", {}, missing))
     assert not database_unavailable(ValueError("connection"))

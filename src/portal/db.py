@@ -54,6 +54,9 @@ UNAVAILABLE_SIGNS = (
     "connection was closed in the middle of operation",
     "connection is closed",
     "cannot perform operation: another operation is in progress",
+    # asyncpg's protocol left mid-operation by a connection PostgreSQL terminated while shutting
+    # down: the next statement on it fails so ("another operation (2) is in progress").
+    "cannot switch to state",
     "connect call failed",
 )
 
