@@ -31,6 +31,9 @@ class Action:
     ANNOUNCEMENT_DELETED = "announcement_deleted"
     OFFICE_SAVED = "office_saved"
     CATALOG_IMPORTED = "catalog_imported"
+    CATALOG_ITEM_CREATED = "catalog_item_created"
+    CATALOG_ITEM_CHANGED = "catalog_item_changed"
+    CATALOG_ITEM_DELETED = "catalog_item_deleted"
 
 
 LABELS = {
@@ -45,6 +48,9 @@ LABELS = {
     Action.ANNOUNCEMENT_DELETED: "Annonce supprimée",
     Action.OFFICE_SAVED: "Service gestionnaire modifié",
     Action.CATALOG_IMPORTED: "Import de périodes d'inscription",
+    Action.CATALOG_ITEM_CREATED: "Catalogue : élément créé",
+    Action.CATALOG_ITEM_CHANGED: "Catalogue : élément modifié",
+    Action.CATALOG_ITEM_DELETED: "Catalogue : élément supprimé",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

@@ -64,21 +64,30 @@ async def export_year(session: AsyncSession, scope: Scope, year: int) -> bytes:
 
 
 def _rows(data: bytes) -> list[list[str]]:
+    return read_rows(data, COLUMNS)
+
+
+def read_rows(data: bytes, columns: tuple[str, ...], prefix: str = "") -> list[list[str]]:
+    """The lines of a ``;`` CSV after its header, which must be exactly ``columns``; otherwise
+    ImportRefused with French problems (each starting with ``prefix``, e.g. the file's name)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused(
-            ["Le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 » et réessayez."]
+            [
+                prefix
+                + "Le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 » et réessayez."
+            ]
         ) from exc
     rows = [
         row for row in csv.reader(io.StringIO(text), delimiter=";") if any(c.strip() for c in row)
     ]
     if not rows:
-        raise ImportRefused(["Le fichier est vide."])
+        raise ImportRefused([prefix + "Le fichier est vide."])
     header = [cell.strip().lower() for cell in rows[0]]
-    if tuple(header) != COLUMNS:
-        wrong = [c for c in header if c not in COLUMNS]
-        missing = [c for c in COLUMNS if c not in header]
+    if tuple(header) != columns:
+        wrong = [c for c in header if c not in columns]
+        missing = [c for c in columns if c not in header]
         detail = []
         if wrong:
             detail.append("colonne inattendue : " + ", ".join(f"« {c} »" for c in wrong))
@@ -86,15 +95,16 @@ def _rows(data: bytes) -> list[list[str]]:
             detail.append("colonne manquante : " + ", ".join(f"« {c} »" for c in missing))
         raise ImportRefused(
             [
-                "La première ligne doit être exactement « "
-                + ";".join(COLUMNS)
+                prefix
+                + "La première ligne doit être exactement « "
+                + ";".join(columns)
                 + " »"
                 + (" (" + " ; ".join(detail) + ")" if detail else " (dans cet ordre)")
                 + "."
             ]
         )
     if len(rows) - 1 > MAX_LINES:
-        raise ImportRefused([f"Le fichier dépasse {MAX_LINES} lignes."])
+        raise ImportRefused([prefix + f"Le fichier dépasse {MAX_LINES} lignes."])
     return rows[1:]
 
 
@@ -103,86 +113,7 @@ async def import_periods(db: Database, scope: Scope, now: datetime, data: bytes)
     rows = _rows(data)
     problems: list[str] = []
     async with write_catalog(db) as session:
-        qualifications = {q.code: q for q in (await session.exec(select(Qualification))).all()}
-        specialties = {
-            (s.qualification_id, s.code): s for s in (await session.exec(select(Specialty))).all()
-        }
-        academies = set((await session.exec(select(Academy.code))).all())
-        seen: set[tuple[int, int, str]] = set()
-        count = 0
-        for number, row in enumerate(rows, start=2):
-            where = f"Ligne {number} : "
-            if len(row) != len(COLUMNS):
-                problems.append(where + f"{len(row)} colonnes au lieu de {len(COLUMNS)}.")
-                continue
-            code, specialty_code, year_text, academy, opens_text, closes_text = (
-                c.strip() for c in row
-            )
-            qualification = qualifications.get(code)
-            if qualification is None:
-                problems.append(where + f"examen inconnu « {code[:20]} ».")
-                continue
-            specialty = specialties.get((qualification.id, specialty_code))  # type: ignore[arg-type]
-            if specialty is None:
-                problems.append(where + f"secteur « {specialty_code[:20]} » inconnu pour {code}.")
-                continue
-            if not (year_text.isascii() and year_text.isdigit() and 2000 <= int(year_text) <= 2100):
-                problems.append(
-                    where + f"session « {year_text[:10]} » : une année, par exemple 2027."
-                )
-                continue
-            academy = academy.lower()
-            if academy not in academies or not scope.covers(academy):
-                problems.append(where + f"académie « {academy[:40]} » : pas une de vos académies.")
-                continue
-            try:
-                opens, closes = paris_to_utc(opens_text), paris_to_utc(closes_text)
-            except CatalogError as exc:
-                problems.append(where + str(exc))
-                continue
-            if closes <= opens:
-                problems.append(where + "la fermeture doit être postérieure à l'ouverture.")
-                continue
-            year = int(year_text)
-            exam = (
-                await session.exec(
-                    select(ExamSession).where(
-                        ExamSession.qualification_id == qualification.id, ExamSession.year == year
-                    )
-                )
-            ).first()
-            if exam is None:
-                exam = ExamSession(qualification_id=qualification.id, year=year)  # type: ignore[arg-type]
-                session.add(exam)
-                await session.flush()
-            key = (exam.id, specialty.id, academy)  # type: ignore[assignment]
-            if key in seen:
-                problems.append(where + "cette période figure déjà plus haut dans le fichier.")
-                continue
-            seen.add(key)  # type: ignore[arg-type]
-            period = (
-                await session.exec(
-                    select(OpeningPeriod).where(
-                        OpeningPeriod.session_id == exam.id,
-                        OpeningPeriod.specialty_id == specialty.id,
-                        OpeningPeriod.academy_code == academy,
-                    )
-                )
-            ).first() or OpeningPeriod(
-                session_id=exam.id,  # type: ignore[arg-type]
-                specialty_id=specialty.id,  # type: ignore[arg-type]
-                academy_code=academy,
-                opens_at=opens,
-                closes_at=closes,
-            )
-            period.opens_at, period.closes_at = opens, closes
-            overlap = await overlap_message(session, period)
-            if overlap:
-                problems.append(where + overlap)
-                continue
-            session.add(period)
-            await session.flush()
-            count += 1
+        count = await apply_periods(session, scope, rows, problems, "Ligne {} : ")
         if problems:
             raise ImportRefused(problems)
         await audit.record(
@@ -192,4 +123,90 @@ async def import_periods(db: Database, scope: Scope, now: datetime, data: bytes)
             action=audit.Action.CATALOG_IMPORTED,
             after={"périodes": count},
         )
+    return count
+
+
+async def apply_periods(
+    session: AsyncSession, scope: Scope, rows: list[list[str]], problems: list[str], where: str
+) -> int:
+    """Create or update the periods of ``rows`` (the file's lines after its header) in the
+    caller's transaction; each wrong line adds a French problem (``where`` names the line from
+    its number) and the caller refuses the whole file."""
+    qualifications = {q.code: q for q in (await session.exec(select(Qualification))).all()}
+    specialties = {
+        (s.qualification_id, s.code): s for s in (await session.exec(select(Specialty))).all()
+    }
+    academies = set((await session.exec(select(Academy.code))).all())
+    seen: set[tuple[int, int, str]] = set()
+    count = 0
+    template = where
+    for number, row in enumerate(rows, start=2):
+        where = template.format(number)
+        if len(row) != len(COLUMNS):
+            problems.append(where + f"{len(row)} colonnes au lieu de {len(COLUMNS)}.")
+            continue
+        code, specialty_code, year_text, academy, opens_text, closes_text = (c.strip() for c in row)
+        qualification = qualifications.get(code)
+        if qualification is None:
+            problems.append(where + f"examen inconnu « {code[:20]} ».")
+            continue
+        specialty = specialties.get((qualification.id, specialty_code))  # type: ignore[arg-type]
+        if specialty is None:
+            problems.append(where + f"secteur « {specialty_code[:20]} » inconnu pour {code}.")
+            continue
+        if not (year_text.isascii() and year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+            problems.append(where + f"session « {year_text[:10]} » : une année, par exemple 2027.")
+            continue
+        academy = academy.lower()
+        if academy not in academies or not scope.covers(academy):
+            problems.append(where + f"académie « {academy[:40]} » : pas une de vos académies.")
+            continue
+        try:
+            opens, closes = paris_to_utc(opens_text), paris_to_utc(closes_text)
+        except CatalogError as exc:
+            problems.append(where + str(exc))
+            continue
+        if closes <= opens:
+            problems.append(where + "la fermeture doit être postérieure à l'ouverture.")
+            continue
+        year = int(year_text)
+        exam = (
+            await session.exec(
+                select(ExamSession).where(
+                    ExamSession.qualification_id == qualification.id, ExamSession.year == year
+                )
+            )
+        ).first()
+        if exam is None:
+            exam = ExamSession(qualification_id=qualification.id, year=year)  # type: ignore[arg-type]
+            session.add(exam)
+            await session.flush()
+        key = (exam.id, specialty.id, academy)  # type: ignore[assignment]
+        if key in seen:
+            problems.append(where + "cette période figure déjà plus haut dans le fichier.")
+            continue
+        seen.add(key)  # type: ignore[arg-type]
+        period = (
+            await session.exec(
+                select(OpeningPeriod).where(
+                    OpeningPeriod.session_id == exam.id,
+                    OpeningPeriod.specialty_id == specialty.id,
+                    OpeningPeriod.academy_code == academy,
+                )
+            )
+        ).first() or OpeningPeriod(
+            session_id=exam.id,  # type: ignore[arg-type]
+            specialty_id=specialty.id,  # type: ignore[arg-type]
+            academy_code=academy,
+            opens_at=opens,
+            closes_at=closes,
+        )
+        period.opens_at, period.closes_at = opens, closes
+        overlap = await overlap_message(session, period)
+        if overlap:
+            problems.append(where + overlap)
+            continue
+        session.add(period)
+        await session.flush()
+        count += 1
     return count

@@ -7,13 +7,20 @@ results.
 """
 
 from portal.management.controllers.catalog import CatalogManagementController
+from portal.management.controllers.catalog_items import CatalogItemsController
 from portal.management.controllers.registrations import ManagementController
 from portal.management.controllers.welcome import WelcomeController
 
-CONTROLLERS = (ManagementController, CatalogManagementController, WelcomeController)
+CONTROLLERS = (
+    ManagementController,
+    CatalogManagementController,
+    CatalogItemsController,
+    WelcomeController,
+)
 
 __all__ = [
     "CONTROLLERS",
+    "CatalogItemsController",
     "CatalogManagementController",
     "ManagementController",
     "WelcomeController",

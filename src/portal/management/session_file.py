@@ -1,0 +1,535 @@
+"""A whole session's catalog as one file (issue 13 item 2): the qualifications that have a session
+that year, their specialties and papers, the sessions, and — for the manager's académies — the
+pieces asked and the opening periods. Export this year's, change the year and the dates, import:
+an académie sets up next year in one step.
+
+**Why a ZIP of CSV files, not one JSON document.** The people who edit it are managers with a
+spreadsheet, not developers with an editor: each part (``examens.csv``, ``periodes.csv`` …) opens
+as it is in a French spreadsheet (UTF-8 with BOM, ``;``, ``JJ/MM/AAAA HH:MM`` in Paris time),
+exactly like the periods' CSV the back office already had (``periodes.csv`` *is* that file), and
+an error can name its file, line and column ("pieces.csv, ligne 4, colonne « date_limite » : …"),
+which a JSON parser cannot give for a value. A ZIP keeps the parts together as one download and
+one upload, and Python reads it with its standard library.
+
+**Import**: all or nothing, in one write transaction; every line of every part is checked (the
+same rules and French words as the back office's forms, ``catalog_rules``) and each problem is
+listed; one problem and nothing is written. Items are matched by their codes (an examen by its
+code, a secteur by examen and code, a session by examen and year, an épreuve by examen, secteur
+and code, a pièce by session, académie and code, a période by session, secteur and académie):
+a known one is updated, an unknown one created; nothing is deleted. The national parts
+(examens, secteurs, épreuves, and an existing session's end) change only for a national
+administrator: for an académie's manager their lines must match the catalog as it is, and a line
+that would change it is refused; sessions may be created (as the periods' import always did).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.catalog.models import Academy, Paper, Qualification, Specialty
+from portal.catalog.models import Session as ExamSession
+from portal.dates import date_fr, paris
+from portal.db import Database
+from portal.management import audit
+from portal.management.catalog import write_catalog
+from portal.management.catalog_file import (
+    COLUMNS as PERIOD_COLUMNS,
+)
+from portal.management.catalog_file import (
+    ImportRefused,
+    apply_periods,
+    export_year,
+    read_rows,
+)
+from portal.management.catalog_items import domains, papers_in_use, pieces_in_use
+from portal.management.catalog_rules import (
+    DEPOSIT_MODES,
+    PAPER_KINDS,
+    parse_paper,
+    parse_piece,
+    parse_qualification,
+    parse_session,
+    parse_specialty,
+    yes_no,
+)
+from portal.management.scope import Scope
+from portal.pieces.models import Piece
+
+MAX_BYTES = 5_000_000  # a year's catalog is a few hundred lines
+PARTS: dict[str, tuple[str, ...]] = {
+    "examens.csv": ("code", "domaine", "intitule", "situation", "academie_de_residence"),
+    "secteurs.csv": ("examen", "code", "intitule", "ordre"),
+    "sessions.csv": ("examen", "session", "fin_de_session"),
+    "epreuves.csv": ("examen", "secteur", "code", "intitule", "nature", "groupe", "mode", "ordre"),
+    "pieces.csv": (
+        "examen",
+        "session",
+        "academie",
+        "secteur",
+        "code",
+        "intitule",
+        "description",
+        "regroupement",
+        "depot",
+        "ouverture",
+        "date_limite",
+        "formats",
+        "taille_max_mo",
+        "fichiers_max",
+        "obligatoire",
+        "ordre",
+    ),
+    "periodes.csv": PERIOD_COLUMNS,
+}
+# A part's column -> the field of catalog_rules it feeds.
+FIELDS = {
+    "examens.csv": {
+        "code": "code",
+        "domaine": "domain_code",
+        "intitule": "name",
+        "situation": "asks_situation",
+        "academie_de_residence": "requires_residence_academy",
+    },
+    "secteurs.csv": {"code": "code", "intitule": "name", "ordre": "position"},
+    "sessions.csv": {"session": "year", "fin_de_session": "ends_on"},
+    "epreuves.csv": {
+        "code": "code",
+        "intitule": "label",
+        "nature": "kind",
+        "groupe": "choice_group",
+        "mode": "mode",
+        "ordre": "position",
+    },
+    "pieces.csv": {
+        "code": "code",
+        "intitule": "label",
+        "description": "description",
+        "regroupement": "group_label",
+        "depot": "deposit_mode",
+        "ouverture": "opens_at",
+        "date_limite": "closes_at",
+        "formats": "formats",
+        "taille_max_mo": "max_megabytes",
+        "fichiers_max": "max_files",
+        "obligatoire": "required",
+        "ordre": "position",
+    },
+}
+DEPOSIT_FILE_WORDS = {"online": "en ligne", "postal": "voie postale", "other": "autre"}
+
+
+# -- export -------------------------------------------------------------------------------------
+def _csv(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+async def export_session(session: AsyncSession, scope: Scope, year: int) -> bytes:
+    """The ZIP of the year's catalog: national parts whole, pieces and periods of the scope."""
+    exams = (
+        await session.exec(
+            select(ExamSession, Qualification)
+            .join(Qualification, col(Qualification.id) == ExamSession.qualification_id)
+            .where(ExamSession.year == year)
+            .order_by(col(Qualification.code))
+        )
+    ).all()
+    qualifications = {q.id: q for _, q in exams}
+    specialties = (
+        await session.exec(
+            select(Specialty)
+            .where(col(Specialty.qualification_id).in_(list(qualifications)))
+            .order_by(col(Specialty.qualification_id), col(Specialty.position), col(Specialty.code))
+        )
+    ).all()
+    codes = {s.id: s.code for s in specialties}
+    papers = (
+        await session.exec(
+            select(Paper)
+            .where(col(Paper.qualification_id).in_(list(qualifications)))
+            .order_by(col(Paper.qualification_id), col(Paper.position), col(Paper.code))
+        )
+    ).all()
+    pieces = (
+        await session.exec(
+            select(Piece, ExamSession)
+            .join(ExamSession, col(ExamSession.id) == Piece.session_id)
+            .join(Qualification, col(Qualification.id) == ExamSession.qualification_id)
+            .where(ExamSession.year == year, scope.where(Piece.academy_code))
+            .order_by(
+                col(Qualification.code),
+                col(Piece.academy_code),
+                col(Piece.position),
+                col(Piece.code),
+            )
+        )
+    ).all()
+    parts = {
+        "examens.csv": [
+            (
+                q.code,
+                q.domain_code,
+                q.name,
+                yes_no(q.asks_situation),
+                yes_no(q.requires_residence_academy),
+            )
+            for q in qualifications.values()
+        ],
+        "secteurs.csv": [
+            (qualifications[s.qualification_id].code, s.code, s.name, s.position)
+            for s in specialties
+        ],
+        "sessions.csv": [
+            (q.code, e.year, date_fr(e.ends_on, "dd/MM/yyyy") if e.ends_on else "")
+            for e, q in exams
+        ],
+        "epreuves.csv": [
+            (
+                qualifications[p.qualification_id].code,
+                codes.get(p.specialty_id, "") if p.specialty_id else "",
+                p.code,
+                p.label,
+                PAPER_KINDS[p.kind].lower(),
+                p.choice_group or "",
+                p.mode,
+                p.position,
+            )
+            for p in papers
+        ],
+        "pieces.csv": [
+            (
+                qualifications[e.qualification_id].code,
+                e.year,
+                p.academy_code,
+                codes.get(p.specialty_id, "") if p.specialty_id else "",
+                p.code,
+                p.label,
+                p.description,
+                p.group_label,
+                DEPOSIT_FILE_WORDS.get(p.deposit_mode, p.deposit_mode),
+                paris(p.opens_at) if p.opens_at else "",
+                paris(p.closes_at),
+                p.formats,
+                max(1, p.max_bytes // 1_000_000),
+                p.max_files,
+                yes_no(p.required),
+                p.position,
+            )
+            for p, e in pieces
+        ],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in parts.items():
+            archive.writestr(name, _csv(PARTS[name], rows))
+        archive.writestr("periodes.csv", await export_year(session, scope, year))
+    return buffer.getvalue()
+
+
+# -- import -------------------------------------------------------------------------------------
+def read_archive(data: bytes) -> dict[str, list[list[str]]]:
+    """The parts' lines (headers checked), or ImportRefused listing every problem."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportRefused(
+            ["Le fichier n'est pas une archive ZIP : importez le fichier obtenu par l'export."]
+        ) from exc
+    problems: list[str] = []
+    found: dict[str, list[list[str]]] = {}
+    for name in names:
+        base = name.rsplit("/", 1)[-1]
+        if not base or name.endswith("/"):
+            continue
+        if base not in PARTS:
+            problems.append(
+                f"{base[:60]} : fichier inattendu dans l'archive (attendus : "
+                + ", ".join(PARTS)
+                + ")."
+            )
+            continue
+        info = archive.getinfo(name)
+        if info.file_size > MAX_BYTES:
+            problems.append(f"{base} : fichier trop gros.")
+            continue
+        try:
+            found[base] = read_rows(archive.read(name), PARTS[base], f"{base} : ")
+        except ImportRefused as refused:
+            problems.extend(refused.problems)
+    if not found and not problems:
+        problems.append("L'archive ne contient aucun des fichiers attendus.")
+    if problems:
+        raise ImportRefused(problems)
+    return found
+
+
+class _Part:
+    """One part being applied: its lines as mappings, and the problems it adds."""
+
+    def __init__(self, name: str, rows: list[list[str]], problems: list[str]) -> None:
+        self.name, self.rows, self.problems = name, rows, problems
+        self.columns = PARTS[name]
+
+    def lines(self) -> list[tuple[str, dict[str, str]]]:
+        out = []
+        for number, row in enumerate(self.rows, start=2):
+            where = f"{self.name}, ligne {number}"
+            if len(row) != len(self.columns):
+                self.problems.append(
+                    f"{where} : {len(row)} colonnes au lieu de {len(self.columns)}."
+                )
+                continue
+            out.append((where, dict(zip(self.columns, (c.strip() for c in row), strict=True))))
+        return out
+
+    def values(self, line: dict[str, str]) -> dict[str, str]:
+        return {FIELDS[self.name][c]: v for c, v in line.items() if c in FIELDS[self.name]}
+
+    def errors(self, where: str, errors: dict[str, str]) -> bool:
+        back = {field: column for column, field in FIELDS[self.name].items()}
+        for field_name, message in errors.items():
+            self.problems.append(
+                f"{where}, colonne « {back.get(field_name, field_name)} » : {message}"
+            )
+        return bool(errors)
+
+
+def _changes(item: Any, clean: dict[str, Any]) -> bool:
+    return any(getattr(item, name) != value for name, value in clean.items())
+
+
+NATIONAL_ONLY = (
+    " : seul un administrateur national crée ou modifie les examens, secteurs, épreuves et "
+    "sessions existantes ; reprenez la ligne telle que l'export la donne."
+)
+
+
+async def import_session(db: Database, scope: Scope, now: datetime, data: bytes) -> dict[str, int]:
+    """Apply the archive, or raise ImportRefused (every problem, in French) and write nothing."""
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(["Le fichier est trop gros (5 Mo au plus)."])
+    parts = read_archive(data)
+    problems: list[str] = []
+    counts = dict.fromkeys(("examens", "secteurs", "sessions", "épreuves", "pièces", "périodes"), 0)
+    async with write_catalog(db) as session:
+        qualifications = {q.code: q for q in (await session.exec(select(Qualification))).all()}
+        specialties = {
+            (s.qualification_id, s.code): s for s in (await session.exec(select(Specialty))).all()
+        }
+
+        def qualification_of(where: str, code: str) -> Qualification | None:
+            found = qualifications.get(code.upper())
+            if found is None:
+                problems.append(f"{where}, colonne « examen » : examen inconnu « {code[:20]} ».")
+            return found
+
+        def specialty_of(where: str, q: Qualification, code: str) -> Specialty | bool | None:
+            if not code:
+                return None
+            found = specialties.get((q.id, code.upper()))  # type: ignore[arg-type]
+            if found is None:
+                problems.append(
+                    f"{where}, colonne « secteur » : secteur « {code[:20]} » inconnu pour {q.code}."
+                )
+                return False
+            return found
+
+        async def upsert(
+            where: str, item: Any, clean: dict[str, Any], create: Callable[[], Any]
+        ) -> Any:
+            if item is not None and not _changes(item, clean):
+                return item
+            if not scope.all_academies:
+                problems.append(where + NATIONAL_ONLY)
+                return None
+            item = item or create()
+            for name, value in clean.items():
+                setattr(item, name, value)
+            session.add(item)
+            await session.flush()
+            return item
+
+        part = parts.get("examens.csv")
+        if part is not None:
+            reader = _Part("examens.csv", part, problems)
+            known = await domains(session)
+            for where, line in reader.lines():
+                clean, errors = parse_qualification(reader.values(line), known)
+                if reader.errors(where, errors):
+                    continue
+                item = await upsert(where, qualifications.get(clean["code"]), clean, Qualification)
+                if item is not None:
+                    qualifications[item.code] = item
+                    counts["examens"] += 1
+
+        part = parts.get("secteurs.csv")
+        if part is not None:
+            reader = _Part("secteurs.csv", part, problems)
+            for where, line in reader.lines():
+                clean, errors = parse_specialty(reader.values(line))
+                q = qualification_of(where, line["examen"])
+                if reader.errors(where, errors) or q is None:
+                    continue
+                clean["qualification_id"] = q.id
+                item = await upsert(where, specialties.get((q.id, clean["code"])), clean, Specialty)  # type: ignore[arg-type]
+                if item is not None:
+                    specialties[(q.id, item.code)] = item  # type: ignore[index]
+                    counts["secteurs"] += 1
+
+        async def session_of(q: Qualification, year: int) -> ExamSession | None:
+            return (
+                await session.exec(
+                    select(ExamSession).where(
+                        ExamSession.qualification_id == q.id, ExamSession.year == year
+                    )
+                )
+            ).first()
+
+        part = parts.get("sessions.csv")
+        if part is not None:
+            reader = _Part("sessions.csv", part, problems)
+            for where, line in reader.lines():
+                clean, errors = parse_session(reader.values(line))
+                q = qualification_of(where, line["examen"])
+                if reader.errors(where, errors) or q is None:
+                    continue
+                clean["qualification_id"] = q.id
+                exam = await session_of(q, clean["year"])
+                if exam is None:  # a new session: any manager may open next year's
+                    session.add(ExamSession(**clean))
+                    await session.flush()
+                    counts["sessions"] += 1
+                elif await upsert(where, exam, clean, ExamSession) is not None:
+                    counts["sessions"] += 1
+
+        part = parts.get("epreuves.csv")
+        if part is not None:
+            reader = _Part("epreuves.csv", part, problems)
+            for where, line in reader.lines():
+                clean, errors = parse_paper(reader.values(line))
+                q = qualification_of(where, line["examen"])
+                if reader.errors(where, errors) or q is None:
+                    continue
+                specialty = specialty_of(where, q, line["secteur"])
+                if specialty is False:
+                    continue
+                clean["qualification_id"] = q.id
+                clean["specialty_id"] = specialty.id if specialty else None  # type: ignore[union-attr]
+                paper = (
+                    await session.exec(
+                        select(Paper).where(
+                            Paper.qualification_id == q.id,
+                            Paper.specialty_id == clean["specialty_id"]
+                            if clean["specialty_id"]
+                            else col(Paper.specialty_id).is_(None),
+                            Paper.code == clean["code"],
+                        )
+                    )
+                ).first()
+                if (
+                    paper is not None
+                    and (paper.kind, paper.choice_group) != (clean["kind"], clean["choice_group"])
+                    and await papers_in_use(session, [paper.id])  # type: ignore[list-item]
+                ):
+                    problems.append(
+                        f"{where}, colonne « nature » : des candidats ont déjà choisi cette "
+                        "épreuve, sa nature et son groupe ne peuvent plus changer."
+                    )
+                    continue
+                if await upsert(where, paper, clean, Paper) is not None:
+                    counts["épreuves"] += 1
+
+        part = parts.get("pieces.csv")
+        if part is not None:
+            reader = _Part("pieces.csv", part, problems)
+            academies = set((await session.exec(select(Academy.code))).all())
+            for where, line in reader.lines():
+                clean, errors = parse_piece(reader.values(line))
+                q = qualification_of(where, line["examen"])
+                if reader.errors(where, errors) or q is None:
+                    continue
+                academy = line["academie"].lower()
+                if academy not in academies or not scope.covers(academy):
+                    problems.append(
+                        f"{where}, colonne « academie » : académie « {academy[:40]} » : pas une "
+                        "de vos académies."
+                    )
+                    continue
+                specialty = specialty_of(where, q, line["secteur"])
+                if specialty is False:
+                    continue
+                year = line["session"]
+                exam = (
+                    await session_of(q, int(year))
+                    if year.isascii() and year.isdigit() and len(year) == 4
+                    else None
+                )
+                if exam is None:
+                    problems.append(
+                        f"{where}, colonne « session » : pas de session « {year[:10]} » pour "
+                        f"{q.code} (ajoutez-la à sessions.csv)."
+                    )
+                    continue
+                clean.update(
+                    session_id=exam.id,
+                    academy_code=academy,
+                    specialty_id=specialty.id if specialty else None,  # type: ignore[union-attr]
+                )
+                piece = (
+                    await session.exec(
+                        select(Piece).where(
+                            Piece.session_id == exam.id,
+                            Piece.academy_code == academy,
+                            Piece.code == clean["code"],
+                        )
+                    )
+                ).first()
+                if piece is not None and (
+                    (piece.deposit_mode, piece.specialty_id)
+                    != (clean["deposit_mode"], clean["specialty_id"])
+                    and await pieces_in_use(session, [piece.id])  # type: ignore[list-item]
+                ):
+                    problems.append(
+                        f"{where}, colonne « depot » : des candidats ont déjà commencé à fournir "
+                        "cette pièce, son mode de dépôt et son secteur ne peuvent plus changer."
+                    )
+                    continue
+                piece = piece or Piece(**clean)
+                for name, value in clean.items():
+                    setattr(piece, name, value)
+                session.add(piece)
+                await session.flush()
+                counts["pièces"] += 1
+
+        part = parts.get("periodes.csv")
+        if part is not None:
+            counts["périodes"] = await apply_periods(
+                session, scope, part, problems, "periodes.csv, ligne {} : "
+            )
+        if problems:
+            raise ImportRefused(problems)
+        await audit.record(
+            session, now, actor=scope, action=audit.Action.CATALOG_IMPORTED, after=counts
+        )
+    return counts
+
+
+def summary(counts: dict[str, int]) -> str:
+    """ "Catalogue importé : 2 examens, 5 secteurs …" for the flash message."""
+    done = [f"{n} {name}" for name, n in counts.items() if n]
+    return "Catalogue importé : " + (", ".join(done) if done else "aucun changement") + "."
+
+
+__all__ = ["DEPOSIT_MODES", "ImportRefused", "export_session", "import_session", "summary"]
