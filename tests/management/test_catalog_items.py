@@ -539,3 +539,66 @@ async def test_an_import_outside_the_scope_writes_nothing(client, app, world, cl
     text = unescape(refused.text)
     assert "académie « versailles » : pas une de vos académies." in text
     assert await _audit(db) == []
+
+
+def catalog_get_routes(app, ids: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        app.route_reverse("management:qualifications"),
+        app.route_reverse("management:qualification", qualification_id=ids["qualification_id"]),
+        app.route_reverse("management:specialty", item_id=ids["specialty"]),
+        app.route_reverse("management:session", item_id=ids["session"]),
+        app.route_reverse("management:paper", item_id=ids["paper"]),
+        app.route_reverse("management:pieces"),
+        app.route_reverse("management:piece", piece_id=ids["piece_versailles"]),
+        app.route_reverse("management:catalog_export") + "?session=2027",
+    ]
+
+
+async def test_anonymous_visitors_and_candidates_get_404(client, app, world, candidate) -> None:  # type: ignore[no-untyped-def]
+    ids = await _ids(app.state.db)
+    for url in catalog_get_routes(app, ids):
+        assert (await client.get(url)).status_code == 404, url
+    await log_in(client)
+    for url in catalog_get_routes(app, ids):
+        assert (await client.get(url)).status_code == 404, url
+    for _method, name, params in national_routes(ids):
+        if _method == "POST":
+            url = app.route_reverse(name, **params)
+            assert (await client.submit(url, {"code": "X"})).status_code == 404, url
+
+
+async def test_a_chosen_paper_keeps_its_nature(client, app, world) -> None:  # type: ignore[no-untyped-def]
+    from portal.registrations.models import RegistrationPaper
+
+    db = app.state.db
+    async with db.read() as session:
+        used = (await session.exec(select(RegistrationPaper))).first()
+        paper = await session.get(Paper, used.paper_id)  # type: ignore[union-attr]
+    await manager_login(client, NATIONAL_MANAGER)
+    url = app.route_reverse("management:paper_update", item_id=paper.id)  # type: ignore[union-attr]
+    page = await client.get(app.route_reverse("management:paper", item_id=paper.id))  # type: ignore[union-attr]
+    assert page.status_code == 200 and paper.label in unescape(page.text)  # type: ignore[union-attr]
+    values = {
+        "specialty": str(paper.specialty_id or ""),  # type: ignore[union-attr]
+        "code": paper.code,  # type: ignore[union-attr]
+        "label": paper.label,  # type: ignore[union-attr]
+        "kind": paper.kind,  # type: ignore[union-attr]
+        "choice_group": paper.choice_group or "",  # type: ignore[union-attr]
+        "mode": paper.mode,  # type: ignore[union-attr]
+    }
+    other = "optional" if paper.kind != "optional" else "mandatory"  # type: ignore[union-attr]
+    refused = await client.submit(url, {**values, "kind": other})
+    assert "Des candidats ont déjà choisi cette épreuve" in unescape(
+        field_error(refused.text, "epreuve_kind") or ""
+    )
+    renamed = await client.submit(url, {**values, "label": "EPREUVE RENOMMEE"})
+    assert renamed.status_code == 303
+    async with db.read() as session:
+        kept = await session.get(Paper, paper.id)  # type: ignore[union-attr]
+    assert kept.kind == paper.kind and kept.label == "EPREUVE RENOMMEE"  # type: ignore[union-attr]
+    refused = await client.submit(
+        app.route_reverse("management:paper_delete", item_id=paper.id)  # type: ignore[union-attr]
+    )
+    assert "ne peut pas être supprimée" in unescape(
+        (await client.get(refused.headers["location"])).text
+    )
