@@ -4,6 +4,7 @@ JavaScript on, the same journeys by plain forms with JavaScript off, and by keyb
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,8 +12,10 @@ from playwright.sync_api import Page, expect
 from portal.db import Database
 from portal.management.models import Manager
 from portal.settings import Settings
-from tests.browser.helpers import assert_accessible, is_focused, tab_to, wait_for_htmx
+from tests.browser.helpers import assert_accessible as check
+from tests.browser.helpers import is_focused, tab_to, wait_for_htmx
 from tests.browser.test_backoffice import _run, create_manager, manager_log_in
+from tests.browser.test_html_validity import report, validate
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +48,16 @@ def _create_qualification(page: Page, code: str, name: str) -> None:
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
 
 
-def test_every_catalog_page_and_error_is_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_every_catalog_page_and_error_is_accessible(
+    page: Page, live_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """axe-core on every page and state, and the W3C Nu HTML Checker on what the browser built."""
+    pages: dict[str, str] = {}
+
+    def assert_accessible(page: Page, what: str) -> None:
+        check(page, what)
+        pages[what] = page.content()
+
     create_national(live_server, "cat-axe.national@education.gouv.fr")
     manager_log_in(page, "cat-axe.national@education.gouv.fr")
     page.get_by_role("link", name="Examens et épreuves").click()
@@ -116,6 +128,14 @@ def test_every_catalog_page_and_error_is_accessible(page: Page, live_server) -> 
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("#champ-closes-at-erreur")).to_be_visible()
     assert_accessible(page, "piece, error")
+    files = []
+    for number, html in enumerate(pages.values()):
+        path = tmp_path / f"{number:02d}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(path)
+    names = {str(path): what for path, what in zip(files, pages, strict=True)}
+    errors = validate(files)
+    assert not errors, report(errors, names)
 
 
 def test_catalog_without_javascript(page_nojs: Page, live_server) -> None:  # type: ignore[no-untyped-def]
