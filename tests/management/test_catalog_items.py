@@ -602,3 +602,56 @@ async def test_a_chosen_paper_keeps_its_nature(client, app, world) -> None:  # t
     assert "ne peut pas être supprimée" in unescape(
         (await client.get(refused.headers["location"])).text
     )
+
+
+async def test_a_national_import_creates_national_items(client, app, world) -> None:  # type: ignore[no-untyped-def]
+    db = app.state.db
+    await manager_login(client, NATIONAL_MANAGER)
+    await client.get(app.route_reverse("management:qualifications"))
+    url = app.route_reverse("management:catalog_import")
+    parts = {
+        "examens.csv": "code;domaine;intitule;situation;academie_de_residence\r\n"
+        "PLN;G01;BREVET DE PILOTE;non;oui\r\n",
+        "secteurs.csv": "examen;code;intitule;ordre\r\nPLN;VOL;VOL A VOILE;1\r\n",
+        "sessions.csv": "examen;session;fin_de_session\r\nPLN;2031;30/06/2031\r\n",
+        "epreuves.csv": "examen;secteur;code;intitule;nature;groupe;mode;ordre\r\n"
+        "PLN;;010;THEORIE;obligatoire;;Ecrite;1\r\n"
+        "PLN;VOL;020;PRATIQUE;au choix;Pratique;orale;2\r\n"
+        "PLN;VOL;030;SIMULATEUR;au choix;;Orale;3\r\n",
+    }
+
+    async def upload(files: dict[str, str]):  # type: ignore[no-untyped-def]
+        return await client.post(
+            url,
+            data={"_csrf_token": client.csrf_token()},
+            files={"catalog_file": ("c.zip", _zip(files), "application/zip")},
+        )
+
+    refused = unescape((await upload({**parts, "notes.txt": "x"})).text)
+    assert "notes.txt : fichier inattendu dans l'archive" in refused
+    refused = unescape((await upload(parts)).text)
+    assert "epreuves.csv, ligne 4, colonne « groupe » : Indiquez le groupe" in refused
+    async with db.read() as session:
+        assert (
+            await session.exec(select(Qualification).where(Qualification.code == "PLN"))
+        ).first() is None
+    parts["epreuves.csv"] = parts["epreuves.csv"].replace(
+        "au choix;;Orale", "au choix;Pratique;Orale"
+    )
+    done = await upload(parts)
+    assert done.status_code == 303
+    async with db.read() as session:
+        pln = (await session.exec(select(Qualification).where(Qualification.code == "PLN"))).one()
+        papers = (await session.exec(select(Paper).where(Paper.qualification_id == pln.id))).all()
+        exam = (
+            await session.exec(select(ExamSession).where(ExamSession.qualification_id == pln.id))
+        ).one()
+    assert pln.requires_residence_academy and not pln.asks_situation
+    assert sorted((p.code, p.kind, p.choice_group, p.mode) for p in papers) == [
+        ("010", "mandatory", None, "Ecrite"),
+        ("020", "choice", "Pratique", "Orale"),
+        ("030", "choice", "Pratique", "Orale"),
+    ]
+    assert exam.year == 2031 and exam.ends_on.isoformat() == "2031-06-30"  # type: ignore[union-attr]
+    [entry] = await _audit(db)
+    assert entry.after["examens"] == 1 and entry.after["épreuves"] == 3

@@ -249,6 +249,8 @@ def read_archive(data: bytes) -> dict[str, list[list[str]]]:
         ) from exc
     problems: list[str] = []
     found: dict[str, list[list[str]]] = {}
+    if len(names) > 2 * len(PARTS):
+        raise ImportRefused(["L'archive contient trop de fichiers : importez celle de l'export."])
     for name in names:
         base = name.rsplit("/", 1)[-1]
         if not base or name.endswith("/"):
@@ -268,6 +270,8 @@ def read_archive(data: bytes) -> dict[str, list[list[str]]]:
             found[base] = read_rows(archive.read(name), PARTS[base], f"{base} : ")
         except ImportRefused as refused:
             problems.extend(refused.problems)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+            problems.append(f"{base} : fichier illisible dans l'archive (archive abîmée ?).")
     if not found and not problems:
         problems.append("L'archive ne contient aucun des fichiers attendus.")
     if problems:
