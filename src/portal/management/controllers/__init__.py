@@ -8,6 +8,7 @@ results.
 
 from portal.management.controllers.catalog import CatalogManagementController
 from portal.management.controllers.catalog_items import CatalogItemsController
+from portal.management.controllers.catalog_pieces import CatalogPiecesController
 from portal.management.controllers.registrations import ManagementController
 from portal.management.controllers.welcome import WelcomeController
 
@@ -15,6 +16,7 @@ CONTROLLERS = (
     ManagementController,
     CatalogManagementController,
     CatalogItemsController,
+    CatalogPiecesController,
     WelcomeController,
 )
 
@@ -22,6 +24,7 @@ __all__ = [
     "CONTROLLERS",
     "CatalogItemsController",
     "CatalogManagementController",
+    "CatalogPiecesController",
     "ManagementController",
     "WelcomeController",
 ]

@@ -1,6 +1,6 @@
 """Catalog items under /gestion: qualifications with their specialties, sessions and papers
 (every manager reads them; a national administrator changes them, anyone else gets 404 on every
-change), piece requirements (per académie, scoped), and a whole session's catalog as one file.
+change), and a whole session's catalog as one file (pieces: ``catalog_pieces``).
 Plain forms, post-redirect-get; errors come back on the same page, next to their fields."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _values(model: type[Any], item: Any) -> dict[str, Any]:
     }
 
 
-def _common() -> dict[str, Any]:
+def common_choices() -> dict[str, Any]:
     return {
         "paper_kinds": list(PAPER_KINDS.items()),
         "paper_modes": [(m, "Écrite" if m == "Ecrite" else m) for m in PAPER_MODES],
@@ -347,96 +347,6 @@ class CatalogItemsController(Controller):
     ) -> Response[Any]:
         return await _delete(request, db, manager, now, links, Paper, item_id)
 
-    # -- piece requirements (per académie) -----------------------------------------------------
-    @get("/gestion/pieces", name="management:pieces")
-    async def pieces(
-        self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
-    ) -> Template:
-        defaults = {"required": "oui", **{f"format_{name}": "on" for name in FORMATS}}
-        return await _pieces_page(request, db, manager, defaults, {})
-
-    @post("/gestion/pieces", name="management:piece_create", status_code=200)
-    async def piece_create(
-        self,
-        request: Request,
-        data: URLEncodedBody[dict[str, str]],
-        db: NamedDependency[Database],
-        manager: NamedDependency[Scope],
-        now: NamedDependency[datetime],
-        links: NamedDependency[Links],
-    ) -> Response[Any]:
-        piece, errors = await catalog_pieces.save_piece(db, manager, now, data)
-        if piece is None:
-            return await _pieces_page(request, db, manager, data, errors)
-        return see_other(
-            request,
-            links.path("management:pieces"),
-            flash="La pièce est enregistrée.",
-            kind="success",
-        )
-
-    @get("/gestion/pieces/{piece_id:int}", name="management:piece")
-    async def piece(
-        self,
-        request: Request,
-        db: NamedDependency[Database],
-        manager: NamedDependency[Scope],
-        piece_id: FromPath[int],
-    ) -> Template:
-        return await _piece_page(request, db, manager, piece_id, None, {})
-
-    @post("/gestion/pieces/{piece_id:int}", name="management:piece_update", status_code=200)
-    async def piece_update(
-        self,
-        request: Request,
-        data: URLEncodedBody[dict[str, str]],
-        db: NamedDependency[Database],
-        manager: NamedDependency[Scope],
-        now: NamedDependency[datetime],
-        links: NamedDependency[Links],
-        piece_id: FromPath[int],
-    ) -> Response[Any]:
-        try:
-            piece, errors = await catalog_pieces.save_piece(db, manager, now, data, piece_id)
-        except OutOfScope as exc:
-            raise NotFoundException() from exc
-        if piece is None:
-            return await _piece_page(request, db, manager, piece_id, data, errors)
-        return see_other(
-            request,
-            links.path("management:pieces"),
-            flash="La pièce est enregistrée.",
-            kind="success",
-        )
-
-    @post("/gestion/pieces/{piece_id:int}/supprimer", name="management:piece_delete")
-    async def piece_delete(
-        self,
-        request: Request,
-        db: NamedDependency[Database],
-        manager: NamedDependency[Scope],
-        now: NamedDependency[datetime],
-        links: NamedDependency[Links],
-        piece_id: FromPath[int],
-    ) -> Response[Any]:
-        try:
-            await catalog_pieces.delete_piece(db, manager, now, piece_id)
-        except OutOfScope as exc:
-            raise NotFoundException() from exc
-        except ManagementError as refused:
-            return see_other(
-                request,
-                links.path("management:piece", piece_id=piece_id),
-                flash=refused.message,
-                kind="error",
-            )
-        return see_other(
-            request,
-            links.path("management:pieces"),
-            flash="La pièce est supprimée.",
-            kind="success",
-        )
-
     # -- a whole session's catalog as one file -------------------------------------------------
     @get("/gestion/catalogue/export.zip", name="management:catalog_export")
     async def catalog_export(
@@ -648,7 +558,7 @@ async def _qualification_page(
             "form": form,
             "errors": errors or {},
             "specialty_options": _specialty_options(view),
-            **_common(),
+            **common_choices(),
         },
         headers=NO_STORE,
     )
@@ -680,49 +590,7 @@ async def _item_page(
             "values": values if values is not None else _values(model, item),
             "errors": errors or {},
             "specialty_options": _specialty_options(view),
-            **_common(),
-        },
-        headers=NO_STORE,
-    )
-
-
-async def _pieces_page(
-    request: Request, db: Database, scope: Scope, values: Any, errors: dict[str, str]
-) -> Template:
-    async with db.read() as session:
-        lines = await catalog_pieces.pieces(session, scope)
-        choices = await catalog_pieces.choices(session, scope)
-    return render(
-        request,
-        "management/pieces.html.j2",
-        {"lines": lines, "choices": choices, "values": values, "errors": errors, **_common()},
-        headers=NO_STORE,
-    )
-
-
-async def _piece_page(
-    request: Request,
-    db: Database,
-    scope: Scope,
-    piece_id: int,
-    values: Any,
-    errors: dict[str, str],
-) -> Template:
-    try:
-        async with db.read() as session:
-            piece = await catalog_pieces.get_piece(session, scope, piece_id)
-            choices = await catalog_pieces.choices(session, scope)
-    except OutOfScope as exc:
-        raise NotFoundException() from exc
-    return render(
-        request,
-        "management/piece.html.j2",
-        {
-            "piece": piece,
-            "choices": choices,
-            "values": values if values is not None else catalog_pieces.as_form(piece),
-            "errors": errors,
-            **_common(),
+            **common_choices(),
         },
         headers=NO_STORE,
     )
