@@ -655,3 +655,52 @@ async def test_a_national_import_creates_national_items(client, app, world) -> N
     assert exam.year == 2031 and exam.ends_on.isoformat() == "2031-06-30"  # type: ignore[union-attr]
     [entry] = await _audit(db)
     assert entry.after["examens"] == 1 and entry.after["épreuves"] == 3
+
+
+async def test_a_piece_a_candidate_started_keeps_its_mode_and_stays(
+    client, app, world, clock
+) -> None:  # type: ignore[no-untyped-def]
+    from portal.pieces.models import RegistrationPiece
+
+    db = app.state.db
+    period = await bia_period(db, "versailles", clock)
+    async with db.write() as session:
+        piece = (
+            await session.exec(
+                select(Piece).where(
+                    Piece.session_id == period.session_id, Piece.academy_code == "versailles"
+                )
+            )
+        ).first()
+        assert piece is not None
+        session.add(
+            RegistrationPiece(
+                registration_id=world.versailles.id, piece_id=piece.id, changed_at=clock()
+            )
+        )
+    await manager_login(client, VERSAILLES_MANAGER)
+    page = await client.get(app.route_reverse("management:piece", piece_id=piece.id))
+    assert page.status_code == 200
+    values = {
+        "session": str(piece.session_id),
+        "academy": piece.academy_code,
+        "specialty": str(piece.specialty_id or ""),
+        "code": piece.code,
+        "label": piece.label,
+        "group_label": piece.group_label,
+        "deposit_mode": "postal" if piece.deposit_mode != "postal" else "online",
+        "closes_at": wall(piece.closes_at),
+        "format_pdf": "on",
+        "required": "oui",
+    }
+    url = app.route_reverse("management:piece_update", piece_id=piece.id)
+    refused = await client.submit(url, values)
+    assert "ne peuvent plus changer" in unescape(field_error(refused.text, "deposit_mode") or "")
+    deleted = await client.submit(app.route_reverse("management:piece_delete", piece_id=piece.id))
+    assert "elle ne peut pas être supprimée" in unescape(
+        (await client.get(deleted.headers["location"])).text
+    )
+    async with db.read() as session:
+        kept = await session.get(Piece, piece.id)
+    assert kept is not None and kept.deposit_mode == piece.deposit_mode
+    assert await _audit(db) == []
