@@ -325,209 +325,233 @@ async def import_session(db: Database, scope: Scope, now: datetime, data: bytes)
     if len(data) > MAX_BYTES:
         raise ImportRefused(["Le fichier est trop gros (5 Mo au plus)."])
     parts = read_archive(data)
-    problems: list[str] = []
-    counts = dict.fromkeys(("examens", "secteurs", "sessions", "épreuves", "pièces", "périodes"), 0)
     async with write_catalog(db) as session:
-        qualifications = {q.code: q for q in (await session.exec(select(Qualification))).all()}
-        specialties = {
-            (s.qualification_id, s.code): s for s in (await session.exec(select(Specialty))).all()
+        run = _Import(session, scope)
+        await run.load()
+        for name, apply in (
+            ("examens.csv", run.qualifications_part),
+            ("secteurs.csv", run.specialties),
+            ("sessions.csv", run.sessions),
+            ("epreuves.csv", run.papers),
+            ("pieces.csv", run.pieces),
+        ):
+            if name in parts:
+                await apply(_Part(name, parts[name], run.problems))
+        if "periodes.csv" in parts:
+            run.counts["périodes"] = await apply_periods(
+                session, scope, parts["periodes.csv"], run.problems, "periodes.csv, ligne {} : "
+            )
+        if run.problems:
+            raise ImportRefused(run.problems)
+        await audit.record(
+            session, now, actor=scope, action=audit.Action.CATALOG_IMPORTED, after=run.counts
+        )
+    return run.counts
+
+
+class _Import:
+    """One import in its write transaction: what is known so far, the problems, the counts."""
+
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session, self.scope = session, scope
+        self.problems: list[str] = []
+        self.counts = dict.fromkeys(
+            ("examens", "secteurs", "sessions", "épreuves", "pièces", "périodes"), 0
+        )
+        self.qualifications: dict[str, Qualification] = {}
+        self.specialty_by_code: dict[tuple[int, str], Specialty] = {}
+
+    async def load(self) -> None:
+        self.qualifications = {
+            q.code: q for q in (await self.session.exec(select(Qualification))).all()
+        }
+        self.specialty_by_code = {
+            (s.qualification_id, s.code): s
+            for s in (await self.session.exec(select(Specialty))).all()
         }
 
-        def qualification_of(where: str, code: str) -> Qualification | None:
-            found = qualifications.get(code.upper())
-            if found is None:
-                problems.append(f"{where}, colonne « examen » : examen inconnu « {code[:20]} ».")
-            return found
+    # -- lookups that report what they cannot find ----------------------------------------------
+    def qualification_of(self, where: str, code: str) -> Qualification | None:
+        found = self.qualifications.get(code.upper())
+        if found is None:
+            self.problems.append(f"{where}, colonne « examen » : examen inconnu « {code[:20]} ».")
+        return found
 
-        def specialty_of(where: str, q: Qualification, code: str) -> Specialty | bool | None:
-            if not code:
-                return None
-            found = specialties.get((q.id, code.upper()))  # type: ignore[arg-type]
-            if found is None:
-                problems.append(
-                    f"{where}, colonne « secteur » : secteur « {code[:20]} » inconnu pour {q.code}."
+    def specialty_of(self, where: str, q: Qualification, code: str) -> Specialty | bool | None:
+        """The specialty, None for "every specialty" (an empty cell), False when unknown."""
+        if not code:
+            return None
+        found = self.specialty_by_code.get((q.id, code.upper()))  # type: ignore[arg-type]
+        if found is None:
+            self.problems.append(
+                f"{where}, colonne « secteur » : secteur « {code[:20]} » inconnu pour {q.code}."
+            )
+            return False
+        return found
+
+    async def session_of(self, q: Qualification, year: int) -> ExamSession | None:
+        return (
+            await self.session.exec(
+                select(ExamSession).where(
+                    ExamSession.qualification_id == q.id, ExamSession.year == year
                 )
-                return False
-            return found
+            )
+        ).first()
 
-        async def upsert(
-            where: str, item: Any, clean: dict[str, Any], create: Callable[[], Any]
-        ) -> Any:
-            if item is not None and not _changes(item, clean):
-                return item
-            if not scope.all_academies:
-                problems.append(where + NATIONAL_ONLY)
-                return None
-            item = item or create()
-            for name, value in clean.items():
-                setattr(item, name, value)
-            session.add(item)
-            await session.flush()
+    async def upsert(
+        self, where: str, item: Any, clean: dict[str, Any], create: Callable[[], Any]
+    ) -> Any:
+        """A national item as the line says: unchanged, or created/changed by a national
+        administrator only (anyone else gets a problem)."""
+        if item is not None and not _changes(item, clean):
             return item
+        if not self.scope.all_academies:
+            self.problems.append(where + NATIONAL_ONLY)
+            return None
+        item = item or create()
+        for name, value in clean.items():
+            setattr(item, name, value)
+        self.session.add(item)
+        await self.session.flush()
+        return item
 
-        part = parts.get("examens.csv")
-        if part is not None:
-            reader = _Part("examens.csv", part, problems)
-            known = await domains(session)
-            for where, line in reader.lines():
-                clean, errors = parse_qualification(reader.values(line), known)
-                if reader.errors(where, errors):
-                    continue
-                item = await upsert(where, qualifications.get(clean["code"]), clean, Qualification)
-                if item is not None:
-                    qualifications[item.code] = item
-                    counts["examens"] += 1
+    # -- one method per part, in the order they depend on each other ----------------------------
+    async def qualifications_part(self, part: _Part) -> None:
+        known = await domains(self.session)
+        for where, line in part.lines():
+            clean, errors = parse_qualification(part.values(line), known)
+            if part.errors(where, errors):
+                continue
+            item = await self.upsert(
+                where, self.qualifications.get(clean["code"]), clean, Qualification
+            )
+            if item is not None:
+                self.qualifications[item.code] = item
+                self.counts["examens"] += 1
 
-        part = parts.get("secteurs.csv")
-        if part is not None:
-            reader = _Part("secteurs.csv", part, problems)
-            for where, line in reader.lines():
-                clean, errors = parse_specialty(reader.values(line))
-                q = qualification_of(where, line["examen"])
-                if reader.errors(where, errors) or q is None:
-                    continue
-                clean["qualification_id"] = q.id
-                item = await upsert(where, specialties.get((q.id, clean["code"])), clean, Specialty)  # type: ignore[arg-type]
-                if item is not None:
-                    specialties[(q.id, item.code)] = item  # type: ignore[index]
-                    counts["secteurs"] += 1
+    async def specialties(self, part: _Part) -> None:
+        for where, line in part.lines():
+            clean, errors = parse_specialty(part.values(line))
+            q = self.qualification_of(where, line["examen"])
+            if part.errors(where, errors) or q is None:
+                continue
+            clean["qualification_id"] = q.id
+            key = (q.id, clean["code"])
+            item = await self.upsert(where, self.specialty_by_code.get(key), clean, Specialty)  # type: ignore[arg-type]
+            if item is not None:
+                self.specialty_by_code[key] = item  # type: ignore[index]
+                self.counts["secteurs"] += 1
 
-        async def session_of(q: Qualification, year: int) -> ExamSession | None:
-            return (
-                await session.exec(
-                    select(ExamSession).where(
-                        ExamSession.qualification_id == q.id, ExamSession.year == year
+    async def sessions(self, part: _Part) -> None:
+        for where, line in part.lines():
+            clean, errors = parse_session(part.values(line))
+            q = self.qualification_of(where, line["examen"])
+            if part.errors(where, errors) or q is None:
+                continue
+            clean["qualification_id"] = q.id
+            exam = await self.session_of(q, clean["year"])
+            if exam is None:  # a new session: any manager may open next year's
+                self.session.add(ExamSession(**clean))
+                await self.session.flush()
+                self.counts["sessions"] += 1
+            elif await self.upsert(where, exam, clean, ExamSession) is not None:
+                self.counts["sessions"] += 1
+
+    async def papers(self, part: _Part) -> None:
+        for where, line in part.lines():
+            clean, errors = parse_paper(part.values(line))
+            q = self.qualification_of(where, line["examen"])
+            if part.errors(where, errors) or q is None:
+                continue
+            specialty = self.specialty_of(where, q, line["secteur"])
+            if specialty is False:
+                continue
+            clean["qualification_id"] = q.id
+            clean["specialty_id"] = specialty.id if specialty else None  # type: ignore[union-attr]
+            same_specialty = (
+                Paper.specialty_id == clean["specialty_id"]
+                if clean["specialty_id"]
+                else col(Paper.specialty_id).is_(None)
+            )
+            paper = (
+                await self.session.exec(
+                    select(Paper).where(
+                        Paper.qualification_id == q.id, same_specialty, Paper.code == clean["code"]
                     )
                 )
             ).first()
-
-        part = parts.get("sessions.csv")
-        if part is not None:
-            reader = _Part("sessions.csv", part, problems)
-            for where, line in reader.lines():
-                clean, errors = parse_session(reader.values(line))
-                q = qualification_of(where, line["examen"])
-                if reader.errors(where, errors) or q is None:
-                    continue
-                clean["qualification_id"] = q.id
-                exam = await session_of(q, clean["year"])
-                if exam is None:  # a new session: any manager may open next year's
-                    session.add(ExamSession(**clean))
-                    await session.flush()
-                    counts["sessions"] += 1
-                elif await upsert(where, exam, clean, ExamSession) is not None:
-                    counts["sessions"] += 1
-
-        part = parts.get("epreuves.csv")
-        if part is not None:
-            reader = _Part("epreuves.csv", part, problems)
-            for where, line in reader.lines():
-                clean, errors = parse_paper(reader.values(line))
-                q = qualification_of(where, line["examen"])
-                if reader.errors(where, errors) or q is None:
-                    continue
-                specialty = specialty_of(where, q, line["secteur"])
-                if specialty is False:
-                    continue
-                clean["qualification_id"] = q.id
-                clean["specialty_id"] = specialty.id if specialty else None  # type: ignore[union-attr]
-                paper = (
-                    await session.exec(
-                        select(Paper).where(
-                            Paper.qualification_id == q.id,
-                            Paper.specialty_id == clean["specialty_id"]
-                            if clean["specialty_id"]
-                            else col(Paper.specialty_id).is_(None),
-                            Paper.code == clean["code"],
-                        )
-                    )
-                ).first()
-                if (
-                    paper is not None
-                    and (paper.kind, paper.choice_group) != (clean["kind"], clean["choice_group"])
-                    and await papers_in_use(session, [paper.id])  # type: ignore[list-item]
-                ):
-                    problems.append(
-                        f"{where}, colonne « nature » : des candidats ont déjà choisi cette "
-                        "épreuve, sa nature et son groupe ne peuvent plus changer."
-                    )
-                    continue
-                if await upsert(where, paper, clean, Paper) is not None:
-                    counts["épreuves"] += 1
-
-        part = parts.get("pieces.csv")
-        if part is not None:
-            reader = _Part("pieces.csv", part, problems)
-            academies = set((await session.exec(select(Academy.code))).all())
-            for where, line in reader.lines():
-                clean, errors = parse_piece(reader.values(line))
-                q = qualification_of(where, line["examen"])
-                if reader.errors(where, errors) or q is None:
-                    continue
-                academy = line["academie"].lower()
-                if academy not in academies or not scope.covers(academy):
-                    problems.append(
-                        f"{where}, colonne « academie » : académie « {academy[:40]} » : pas une "
-                        "de vos académies."
-                    )
-                    continue
-                specialty = specialty_of(where, q, line["secteur"])
-                if specialty is False:
-                    continue
-                year = line["session"]
-                exam = (
-                    await session_of(q, int(year))
-                    if year.isascii() and year.isdigit() and len(year) == 4
-                    else None
+            if (
+                paper is not None
+                and (paper.kind, paper.choice_group) != (clean["kind"], clean["choice_group"])
+                and await papers_in_use(self.session, [paper.id])  # type: ignore[list-item]
+            ):
+                self.problems.append(
+                    f"{where}, colonne « nature » : des candidats ont déjà choisi cette "
+                    "épreuve, sa nature et son groupe ne peuvent plus changer."
                 )
-                if exam is None:
-                    problems.append(
-                        f"{where}, colonne « session » : pas de session « {year[:10]} » pour "
-                        f"{q.code} (ajoutez-la à sessions.csv)."
-                    )
-                    continue
-                clean.update(
-                    session_id=exam.id,
-                    academy_code=academy,
-                    specialty_id=specialty.id if specialty else None,  # type: ignore[union-attr]
-                )
-                piece = (
-                    await session.exec(
-                        select(Piece).where(
-                            Piece.session_id == exam.id,
-                            Piece.academy_code == academy,
-                            Piece.code == clean["code"],
-                        )
-                    )
-                ).first()
-                if piece is not None and (
-                    (piece.deposit_mode, piece.specialty_id)
-                    != (clean["deposit_mode"], clean["specialty_id"])
-                    and await pieces_in_use(session, [piece.id])  # type: ignore[list-item]
-                ):
-                    problems.append(
-                        f"{where}, colonne « depot » : des candidats ont déjà commencé à fournir "
-                        "cette pièce, son mode de dépôt et son secteur ne peuvent plus changer."
-                    )
-                    continue
-                piece = piece or Piece(**clean)
-                for name, value in clean.items():
-                    setattr(piece, name, value)
-                session.add(piece)
-                await session.flush()
-                counts["pièces"] += 1
+                continue
+            if await self.upsert(where, paper, clean, Paper) is not None:
+                self.counts["épreuves"] += 1
 
-        part = parts.get("periodes.csv")
-        if part is not None:
-            counts["périodes"] = await apply_periods(
-                session, scope, part, problems, "periodes.csv, ligne {} : "
+    async def pieces(self, part: _Part) -> None:
+        academies = set((await self.session.exec(select(Academy.code))).all())
+        for where, line in part.lines():
+            clean, errors = parse_piece(part.values(line))
+            q = self.qualification_of(where, line["examen"])
+            if part.errors(where, errors) or q is None:
+                continue
+            academy = line["academie"].lower()
+            if academy not in academies or not self.scope.covers(academy):
+                self.problems.append(
+                    f"{where}, colonne « academie » : académie « {academy[:40]} » : pas une "
+                    "de vos académies."
+                )
+                continue
+            specialty = self.specialty_of(where, q, line["secteur"])
+            if specialty is False:
+                continue
+            year = line["session"]
+            exam = (
+                await self.session_of(q, int(year))
+                if year.isascii() and year.isdigit() and len(year) == 4
+                else None
             )
-        if problems:
-            raise ImportRefused(problems)
-        await audit.record(
-            session, now, actor=scope, action=audit.Action.CATALOG_IMPORTED, after=counts
-        )
-    return counts
+            if exam is None:
+                self.problems.append(
+                    f"{where}, colonne « session » : pas de session « {year[:10]} » pour "
+                    f"{q.code} (ajoutez-la à sessions.csv)."
+                )
+                continue
+            clean.update(
+                session_id=exam.id,
+                academy_code=academy,
+                specialty_id=specialty.id if specialty else None,  # type: ignore[union-attr]
+            )
+            piece = (
+                await self.session.exec(
+                    select(Piece).where(
+                        Piece.session_id == exam.id,
+                        Piece.academy_code == academy,
+                        Piece.code == clean["code"],
+                    )
+                )
+            ).first()
+            if piece is not None and (
+                (piece.deposit_mode, piece.specialty_id)
+                != (clean["deposit_mode"], clean["specialty_id"])
+                and await pieces_in_use(self.session, [piece.id])  # type: ignore[list-item]
+            ):
+                self.problems.append(
+                    f"{where}, colonne « depot » : des candidats ont déjà commencé à fournir "
+                    "cette pièce, son mode de dépôt et son secteur ne peuvent plus changer."
+                )
+                continue
+            piece = piece or Piece(**clean)
+            for name, value in clean.items():
+                setattr(piece, name, value)
+            self.session.add(piece)
+            await self.session.flush()
+            self.counts["pièces"] += 1
 
 
 def summary(counts: dict[str, int]) -> str:
