@@ -31,11 +31,11 @@ from portal.web.links import Links
 
 ZIP_TYPE = "application/zip"
 
-# model -> (template, route of its page, path parameter, French name for messages)
-KINDS: dict[type[Any], tuple[str, str, str, str]] = {
-    Specialty: ("management/specialty.html.j2", "management:specialty", "specialty_id", "secteur"),
-    ExamSession: ("management/session.html.j2", "management:session", "session_id", "session"),
-    Paper: ("management/paper.html.j2", "management:paper", "paper_id", "épreuve"),
+# model -> (template, route of its page, the form's name on the qualification's page)
+KINDS: dict[type[Any], tuple[str, str, str]] = {
+    Specialty: ("management/specialty.html.j2", "management:specialty", "secteur"),
+    ExamSession: ("management/session.html.j2", "management:session", "session"),
+    Paper: ("management/paper.html.j2", "management:paper", "épreuve"),
 }
 SAVED = {
     Qualification: "L'examen est enregistré.",
@@ -437,7 +437,7 @@ async def _create(
     item, errors = await _save(db, scope, now, model, data, qualification_id=qualification_id)
     if item is None:
         return await _qualification_page(
-            request, db, scope, qualification_id, form=KINDS[model][3], values=data, errors=errors
+            request, db, scope, qualification_id, form=KINDS[model][2], values=data, errors=errors
         )
     return see_other(
         request,
@@ -485,7 +485,7 @@ async def _delete(
     if refused:
         return see_other(
             request,
-            links.path(KINDS[model][1], **{"item_id": item_id}),
+            links.path(KINDS[model][1], item_id=item_id),
             flash=refused,
             kind="error",
         )
