@@ -704,3 +704,49 @@ async def test_a_piece_a_candidate_started_keeps_its_mode_and_stays(
         kept = await session.get(Piece, piece.id)
     assert kept is not None and kept.deposit_mode == piece.deposit_mode
     assert await _audit(db) == []
+
+
+async def test_a_new_examen_gets_its_managing_office(client, app, world) -> None:  # type: ignore[no-untyped-def]
+    from portal.catalog.models import ManagingOffice
+
+    db = app.state.db
+    async with db.write() as session:
+        new = Qualification(code="NEUF", domain_code="G01", name="EXAMEN NEUF")
+        session.add(new)
+        await session.flush()
+        new_id = new.id
+    await manager_login(client, VERSAILLES_MANAGER)
+    url = app.route_reverse("management:office_create")
+    await client.get(app.route_reverse("management:offices"))
+    values = {
+        "qualification": str(new_id),
+        "academy": "versailles",
+        "name": "Rectorat - DEC 9",
+        "phone": "01 30 83 44 00",
+        "email": "dec9@ac-versailles.fr",
+        "postal_address": "3 boulevard de Lesseps\r\n78000 VERSAILLES",
+    }
+    count = await _count(db, ManagingOffice)
+    elsewhere = await client.submit(url, {**values, "academy": "rennes", "email": "x"})
+    assert field_error(elsewhere.text, "academy") == "Choisissez une de vos académies."
+    assert "Saisissez une adresse mail valide" in unescape(
+        field_error(elsewhere.text, "email") or ""
+    )
+    assert await _count(db, ManagingOffice) == count
+    assert (await client.submit(url, values)).status_code == 303
+    twice = await client.submit(url, values)
+    assert "a déjà un service gestionnaire" in unescape(
+        field_error(twice.text, "qualification") or ""
+    )
+    async with db.read() as session:
+        office = (
+            await session.exec(
+                select(ManagingOffice).where(ManagingOffice.qualification_id == new_id)
+            )
+        ).one()
+    assert office.academy_code == "versailles"
+    assert office.postal_address == "3 boulevard de Lesseps\n78000 VERSAILLES"
+    [entry] = await _audit(db)
+    assert entry.action == "office_saved" and entry.after["examen"] == "NEUF"
+    assert entry.academy_code == "versailles"
+    assert (await client.post(url, data=values)).status_code == 403  # no CSRF token

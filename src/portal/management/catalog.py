@@ -1,5 +1,8 @@
-"""Catalog management (issue 13 item 2, first part): opening periods, managing offices' contacts
-and home-page announcements, entered in Paris time, checked (order, overlap), in French.
+"""Catalog management (issue 13 item 2, first part): opening periods and home-page announcements,
+entered in Paris time, checked (order, overlap), in French. Managing offices are in
+``catalog_offices``; qualifications, specialties, sessions and papers in ``catalog_items``;
+piece requirements in ``catalog_pieces``; a session's whole catalog as one file in
+``session_file``.
 
 Every catalog write of the back office goes through ``write_catalog`` below: one transaction.
 The catalog snapshot's version is bumped in that same transaction by the database's own
@@ -23,7 +26,6 @@ from portal.catalog import CatalogError
 from portal.catalog.models import (
     Academy,
     Announcement,
-    ManagingOffice,
     OpeningPeriod,
     Qualification,
     Specialty,
@@ -352,81 +354,3 @@ async def delete_announcement(
                 "au": paris(announcement.shows_until),
             },
         )
-
-
-# -- managing offices ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OfficeLine:
-    office: ManagingOffice
-    qualification: str
-    academy: str
-
-
-async def offices(session: AsyncSession, scope: Scope) -> list[OfficeLine]:
-    statement = (
-        select(ManagingOffice, Qualification, Academy)
-        .join(Qualification, col(Qualification.id) == ManagingOffice.qualification_id)
-        .join(Academy, col(Academy.code) == ManagingOffice.academy_code)
-        .where(scope.where(ManagingOffice.academy_code))
-        .order_by(col(Academy.name), col(Qualification.name))
-    )
-    return [OfficeLine(o, q.name, a.name) for o, q, a in (await session.exec(statement)).all()]
-
-
-async def get_office(session: AsyncSession, scope: Scope, office_id: int) -> ManagingOffice:
-    office = await session.get(ManagingOffice, office_id)
-    if office is None or not scope.covers(office.academy_code):
-        raise OutOfScope()
-    return office
-
-
-OFFICE_FIELDS = {
-    "name": ("le nom du service", 160),
-    "phone": ("le téléphone", 30),
-    "email": ("l'adresse mail", 160),
-    "postal_address": ("l'adresse postale", 400),
-}
-
-
-async def save_office(
-    db: Database, scope: Scope, now: datetime, office_id: int, values: Mapping[str, Any]
-) -> dict[str, str]:
-    """Change a managing office's contact (shown on pages and PDFs); French messages else."""
-    errors: dict[str, str] = {}
-    clean: dict[str, str] = {}
-    for name, (label, limit) in OFFICE_FIELDS.items():
-        raw = str(values.get(name) or "")
-        text = (
-            "\n".join(clean_text(line) for line in raw.splitlines() if clean_text(line))
-            if name == "postal_address"
-            else clean_text(raw)
-        )
-        if not text:
-            errors[name] = f"Indiquez {label}."
-        elif len(text) > limit:
-            errors[name] = f"Ce champ ne doit pas dépasser {limit} caractères."
-        clean[name] = text
-    if not errors.get("email") and (
-        "@" not in clean["email"]
-        or " " in clean["email"]
-        or "." not in clean["email"].split("@")[-1]
-    ):
-        errors["email"] = "Saisissez une adresse mail valide, par exemple dec@ac-versailles.fr."
-    if errors:
-        return errors
-    async with write_catalog(db) as session:
-        office = await get_office(session, scope, office_id)
-        before = {name: getattr(office, name) for name in OFFICE_FIELDS}
-        for name, value in clean.items():
-            setattr(office, name, value)
-        session.add(office)
-        await audit.record(
-            session,
-            now,
-            actor=scope,
-            action=audit.Action.OFFICE_SAVED,
-            academy_code=office.academy_code,
-            before={k: v for k, v in before.items() if v != clean[k]},
-            after={k: v for k, v in clean.items() if v != before[k]},
-        )
-    return {}

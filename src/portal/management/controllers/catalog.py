@@ -1,5 +1,5 @@
 """Catalog management: opening periods (with their CSV export and import), announcements and
-managing offices' contacts, in Paris time."""
+managing offices' contacts (created for a new examen, changed), in Paris time."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from litestar.response import Template
 from portal.dates import paris
 from portal.db import Database
 from portal.management import catalog as catalog_admin
-from portal.management import catalog_file, listing
+from portal.management import catalog_file, catalog_offices, listing
 from portal.management.controllers.common import NO_STORE, csv_answer, provide_manager
 from portal.management.errors import OutOfScope
 from portal.management.scope import Scope
@@ -190,9 +190,27 @@ class CatalogManagementController(Controller):
     async def offices(
         self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
     ) -> Template:
-        async with db.read() as session:
-            lines = await catalog_admin.offices(session, manager)
-        return render(request, "management/offices.html.j2", {"lines": lines}, headers=NO_STORE)
+        return await _offices_page(request, db, manager, {}, {})
+
+    @post("/gestion/services", name="management:office_create", status_code=200)
+    async def office_create(
+        self,
+        request: Request,
+        data: URLEncodedBody[dict[str, str]],
+        db: NamedDependency[Database],
+        manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
+        links: NamedDependency[Links],
+    ) -> Response[Any]:
+        office, errors = await catalog_offices.create_office(db, manager, now, data)
+        if office is None:
+            return await _offices_page(request, db, manager, data, errors)
+        return see_other(
+            request,
+            links.path("management:offices"),
+            flash="Le service gestionnaire est enregistré.",
+            kind="success",
+        )
 
     @get("/gestion/services/{office_id:int}", name="management:office")
     async def office(
@@ -203,7 +221,7 @@ class CatalogManagementController(Controller):
         office_id: FromPath[int],
     ) -> Template:
         office = await _office(db, manager, office_id)
-        values = {name: getattr(office, name) for name in catalog_admin.OFFICE_FIELDS}
+        values = {name: getattr(office, name) for name in catalog_offices.OFFICE_FIELDS}
         return _office_page(request, office, values, {})
 
     @post("/gestion/services/{office_id:int}", name="management:office_update", status_code=200)
@@ -218,7 +236,7 @@ class CatalogManagementController(Controller):
         office_id: FromPath[int],
     ) -> Response[Any]:
         office = await _office(db, manager, office_id)
-        errors = await catalog_admin.save_office(db, manager, now, office_id, data)
+        errors = await catalog_offices.save_office(db, manager, now, office_id, data)
         if errors:
             return _office_page(request, office, data, errors)
         return see_other(
@@ -289,10 +307,24 @@ async def _announcements_page(
     )
 
 
+async def _offices_page(
+    request: Request, db: Database, scope: Scope, values: Any, errors: dict[str, str]
+) -> Template:
+    async with db.read() as session:
+        lines = await catalog_offices.offices(session, scope)
+        choices = await catalog_offices.office_choices(session, scope)
+    return render(
+        request,
+        "management/offices.html.j2",
+        {"lines": lines, "choices": choices, "values": values, "errors": errors},
+        headers=NO_STORE,
+    )
+
+
 async def _office(db: Database, scope: Scope, office_id: int) -> Any:
     try:
         async with db.read() as session:
-            return await catalog_admin.get_office(session, scope, office_id)
+            return await catalog_offices.get_office(session, scope, office_id)
     except OutOfScope as exc:
         raise NotFoundException() from exc
 
