@@ -108,6 +108,8 @@ def test_back_off_grows_and_is_capped() -> None:
         timedelta(minutes=4),
     ]
     assert max(delays) == timedelta(minutes=30) and delays == sorted(delays)
+    shorter = [sender.retry_delay(n, timedelta(seconds=5)) for n in range(1, 4)]
+    assert shorter == [timedelta(seconds=5), timedelta(seconds=10), timedelta(seconds=20)]
 
 
 async def test_a_mail_undeliverable_for_72h_is_abandoned_and_logged(
