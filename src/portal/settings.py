@@ -40,6 +40,9 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "Portail Candidat <ne-pas-repondre@portail-candidat.invalid>"
+    # The wait before the first new attempt at a mail the SMTP server refused or never took;
+    # it doubles at each failure, up to 30 minutes.
+    mail_retry_seconds: int = 30
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     password_min_length: int = 8
@@ -174,6 +177,9 @@ class Settings:
             "rate_limit_refill_seconds": _int(
                 "PORTAL_RATE_LIMIT_REFILL_SECONDS", get("PORTAL_RATE_LIMIT_REFILL_SECONDS") or "15"
             ),
+            "mail_retry_seconds": _int(
+                "PORTAL_MAIL_RETRY_SECONDS", get("PORTAL_MAIL_RETRY_SECONDS") or "30"
+            ),
             "retention_account_days": _int(
                 "PORTAL_RETENTION_ACCOUNT_DAYS", get("PORTAL_RETENTION_ACCOUNT_DAYS") or "0"
             ),
@@ -237,6 +243,8 @@ class Settings:
             found.append(
                 "PORTAL_RATE_LIMIT_BURST and PORTAL_RATE_LIMIT_REFILL_SECONDS must be at least 1."
             )
+        if not 1 <= self.mail_retry_seconds <= 1800:
+            found.append("PORTAL_MAIL_RETRY_SECONDS must be between 1 and 1800.")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             found.append("Session timeouts must be positive.")
         if self.retention_account_days < 0 or self.retention_closed_session_days < 0:

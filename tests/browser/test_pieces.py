@@ -124,6 +124,8 @@ def test_upload_delete_lock_and_statuses_with_javascript(page: Page, live_server
 
 def test_the_badge_refreshes_in_place(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
     email = candidate_with_bia(live_server, "pieces-poll@example.fr")
+    # The page's timers on a clock of the test's own: the 30 s poll is jumped to, not waited for.
+    page.clock.install()
     log_in(page, email)
     page.goto("/mes-justificatifs")
     page.get_by_label(LABEL, exact=True).set_input_files(pdf_file())
@@ -137,7 +139,10 @@ def test_the_badge_refreshes_in_place(page: Page, live_server) -> None:  # type:
     assert trigger == "every 30s"
     # A manager's status, while the page stays open: the row's own poll brings it in.
     set_status(live_server, email, PieceStatus.compliant)
-    expect(row.locator(".piece-status strong")).to_have_text("Conforme", timeout=35_000)
+    page.clock.run_for(20_000)
+    expect(row).not_to_contain_text("Conforme")  # not before its 30 s
+    page.clock.run_for(11_000)
+    expect(row.locator(".piece-status strong")).to_have_text("Conforme")
     assert page.locator("li.piece[data-hx-trigger]").count() == 0  # nothing can change: stops
 
 

@@ -29,14 +29,14 @@ logger = logging.getLogger("portal.mail")
 BATCH = 10
 SMTP_TIMEOUT = 10.0  # seconds, per mail
 CLAIM = timedelta(seconds=BATCH * SMTP_TIMEOUT + 60)
-FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(hours=72)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min ... at most 30 min between two attempts."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+def retry_delay(attempts: int, first: timedelta = timedelta(seconds=30)) -> timedelta:
+    """``first`` (30 s by default, ``PORTAL_MAIL_RETRY_SECONDS``), then twice as long after each
+    failure: 1 min, 2 min, 4 min ... at most 30 min between two attempts."""
+    return min(first * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
 def build_message(mail: OutboxMail, settings: Settings, now: datetime) -> EmailMessage:
@@ -117,7 +117,8 @@ async def deliver_pending(db: Database, settings: Settings, now: datetime) -> in
                     "mail %s (%s) abandoned after %s attempts", mail.id, mail.kind, attempts
                 )
             else:
-                values["next_attempt_at"] = now + retry_delay(attempts)
+                first = timedelta(seconds=settings.mail_retry_seconds)
+                values["next_attempt_at"] = now + retry_delay(attempts, first)
                 logger.warning("mail %s (%s) not sent, will retry: %s", mail.id, mail.kind, error)
         else:
             sent += 1
