@@ -31,6 +31,8 @@ class Action:
     ANNOUNCEMENT_DELETED = "announcement_deleted"
     OFFICE_SAVED = "office_saved"
     CATALOG_IMPORTED = "catalog_imported"
+    PIECE_REVIEWED = "piece_reviewed"
+    PIECE_SCANNED = "piece_scanned"
 
 
 LABELS = {
@@ -45,6 +47,8 @@ LABELS = {
     Action.ANNOUNCEMENT_DELETED: "Annonce supprimée",
     Action.OFFICE_SAVED: "Service gestionnaire modifié",
     Action.CATALOG_IMPORTED: "Import de périodes d'inscription",
+    Action.PIECE_REVIEWED: "Pièce justificative contrôlée",
+    Action.PIECE_SCANNED: "Pièce reçue par courrier (bordereau scanné)",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

@@ -8,13 +8,20 @@ results.
 
 from portal.management.controllers.catalog import CatalogManagementController
 from portal.management.controllers.registrations import ManagementController
+from portal.management.controllers.review import ReviewController
 from portal.management.controllers.welcome import WelcomeController
 
-CONTROLLERS = (ManagementController, CatalogManagementController, WelcomeController)
+CONTROLLERS = (
+    ManagementController,
+    CatalogManagementController,
+    WelcomeController,
+    ReviewController,
+)
 
 __all__ = [
     "CONTROLLERS",
     "CatalogManagementController",
     "ManagementController",
+    "ReviewController",
     "WelcomeController",
 ]
