@@ -268,3 +268,24 @@ def test_scan_page_without_javascript(page_nojs: Page, live_server) -> None:  # 
     page.get_by_label("Code du bordereau").fill("ABCD")
     page.get_by_role("button", name="Marquer la pièce reçue").click()
     expect(page.locator("#flash")).to_contain_text("Ce code ne correspond à aucun bordereau")
+
+
+def test_piece_filter_and_relance_preview_are_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    prepare(live_server, "relance-js@example.fr")
+    create_manager(live_server, "relance-js.manager@ac-lyon.fr", academies=("lyon",))
+    manager_log_in(page, "relance-js.manager@ac-lyon.fr")
+    page.get_by_label("Pièces justificatives").select_option("manquantes")
+    page.get_by_role("button", name="Afficher").click()
+    wait_for_htmx(page)
+    expect(page).to_have_url(re.compile(r"/gestion\?.*pieces=manquantes"))
+    expect(page.locator("#management-results")).to_contain_text("TALU Jean")
+    assert_accessible(page, "list filtered on missing pieces")
+    page.get_by_role("link", name=re.compile("Publier un document pour les inscriptions")).click()
+    page.get_by_label("Relance de pièces justificatives").check()
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(
+        page.get_by_role("heading", name="Aperçu : Relance de pièces justificatives")
+    ).to_be_visible()
+    expect(page.locator("#apercu")).to_contain_text(POSTAL)
+    expect(page.locator("#apercu")).not_to_contain_text(ONLINE)  # deposited: not reminded
+    assert_accessible(page, "relance preview")
