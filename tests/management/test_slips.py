@@ -6,6 +6,7 @@ another académie changes nothing and says so."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from html import unescape
 from zoneinfo import ZoneInfo
@@ -15,11 +16,21 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from portal.accounts.models import Account
+from portal.accounts.records import erase
+from portal.catalog.models import OpeningPeriod
+from portal.catalog.models import Session as ExamSession
+from portal.composition import ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS
 from portal.management import slips
 from portal.management.models import PieceSlip
+from portal.management.retention import purge
 from tests._support.candidates import log_in as candidate_login
 from tests.documents.helpers import pdf_text
-from tests.management.conftest import RENNES_MANAGER, VERSAILLES_MANAGER, manager_login
+from tests.management.conftest import (
+    NATIONAL_MANAGER,
+    RENNES_MANAGER,
+    VERSAILLES_MANAGER,
+    manager_login,
+)
 from tests.management.review_helpers import (
     VERSAILLES_CANDIDATE,
     add_pieces,
@@ -181,3 +192,36 @@ def test_codes_are_random_and_typed_the_same_on_azerty_and_qwerty() -> None:
     assert all(len(c) == slips.LENGTH and set(c) <= set(slips.ALPHABET) for c in codes)
     assert not set(slips.ALPHABET) & set("AQWZM0123456789ILO")
     assert slips.normalized(" bcde-fghj kNPR stuv\n") == "BCDEFGHJKNPRSTUV"
+
+
+async def test_slips_go_with_their_registrations(client, app, world, clock) -> None:  # type: ignore[no-untyped-def]
+    """An erased account (its own request) and the retention purge take the slips along: the
+    slip's foreign key never blocks them."""
+    db = app.state.db
+    await add_pieces(db, world, clock)
+    await manager_login(client, NATIONAL_MANAGER)
+    await publish_request(client, app, world.versailles.id)
+    url = app.route_reverse("management:publish")
+    rennes = {"inscription": str(world.rennes.id), "kind": "demande-pieces", "source": "catalogue"}
+    assert (
+        await client.submit(url, {**rennes, "expected": "1", "action": "publier"})
+    ).status_code == 303
+    async with db.read() as session:
+        assert len((await session.exec(select(PieceSlip))).all()) == 2
+    async with db.write() as session:
+        account = await session.get(Account, world.versailles_candidate)
+        await erase(session, [account], ACCOUNT_HOOKS)  # type: ignore[list-item]
+    async with db.read() as session:
+        [left] = (await session.exec(select(PieceSlip))).all()
+    assert left.registration_id == world.rennes.id
+    settings = dataclasses.replace(app.state.settings, retention_closed_session_days=1)
+    async with db.write() as session:
+        period = await session.get(OpeningPeriod, world.rennes.opening_period_id)
+        exam = await session.get(ExamSession, period.session_id)  # type: ignore[union-attr]
+        exam.ends_on = clock().date()  # type: ignore[union-attr]
+        session.add(exam)
+    clock.advance(days=3)
+    purged = await purge(db, settings, clock(), ACCOUNT_HOOKS, RETENTION_REGISTRATION_ERASERS)
+    assert purged.registrations == 1
+    async with db.read() as session:
+        assert (await session.exec(select(PieceSlip))).all() == []
