@@ -13,7 +13,9 @@ from sqlmodel import select
 from portal.documents.models import Document
 from portal.management import listing
 from tests._support.candidates import log_in as candidate_login
-from tests.management.conftest import NATIONAL_MANAGER, manager_login
+from tests._support.candidates import make_account
+from tests._support.registrations import save_registration
+from tests.management.conftest import BIA_CLEAN, NATIONAL_MANAGER, bia_period, manager_login
 from tests.management.review_helpers import (
     VERSAILLES_CANDIDATE,
     Pieces,
@@ -204,3 +206,34 @@ async def test_a_catalog_demande_follows_the_piece_filter(client, app, world, cl
             )
         ).all()
     assert kinds == [world.versailles.id]
+
+
+async def test_each_registration_is_judged_on_its_own_standing(
+    client, app, world, clock, password_hash
+) -> None:  # type: ignore[no-untyped-def]
+    """Two registrations asked the same pieces: one's deposit or status never makes the
+    other's pieces present (the filter's subqueries are tied to each row's registration)."""
+    db = app.state.db
+    pieces = await setup(client, app, world, clock)
+    other = await make_account(
+        db,
+        clock,
+        password_hash,
+        "chloe.durand@example.fr",
+        birth_name="DURAND",
+        first_names="Chloé",
+    )
+    await save_registration(
+        db, other, await bia_period(db, "versailles", clock), BIA_CLEAN, clock()
+    )
+    await judge(client, app, world.versailles.id, pieces.postal.id, "received", clock)
+
+    async def shown(pieces_filter: str) -> set[str]:
+        page = (
+            await client.get(app.route_reverse("management:home") + f"?pieces={pieces_filter}")
+        ).text
+        return {n for n in ("MARTIN", "DURAND", "LE GOFF") if f">{n} " in page}
+
+    assert await shown("manquantes") == {"DURAND", "LE GOFF"}  # MARTIN deposited and received
+    assert await shown("a-examiner") == {"MARTIN"}
+    assert await shown("a-relancer") == {"DURAND", "LE GOFF"}

@@ -171,11 +171,17 @@ def _applicable():  # type: ignore[no-untyped-def]
 
 
 def _standing(*conditions: Any):  # type: ignore[no-untyped-def]
-    """This registration's standing on the piece, matching ``conditions``."""
-    return exists().where(
-        RegistrationPiece.registration_id == Registration.id,
-        RegistrationPiece.piece_id == Piece.id,
-        *conditions,
+    """This registration's standing on the piece, matching ``conditions``. Correlated by
+    name: two levels down, SQLAlchemy would otherwise read ``registration`` as a table of this
+    subquery (any registration's standing, not this one's)."""
+    return (
+        exists()
+        .where(
+            RegistrationPiece.registration_id == Registration.id,
+            RegistrationPiece.piece_id == Piece.id,
+            *conditions,
+        )
+        .correlate(Registration, Piece)
     )
 
 
