@@ -271,7 +271,7 @@ def test_scan_page_without_javascript(page_nojs: Page, live_server) -> None:  # 
 
 
 def test_piece_filter_and_relance_preview_are_accessible(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
-    prepare(live_server, "relance-js@example.fr")
+    case = prepare(live_server, "relance-js@example.fr")
     create_manager(live_server, "relance-js.manager@ac-lyon.fr", academies=("lyon",))
     manager_log_in(page, "relance-js.manager@ac-lyon.fr")
     page.get_by_label("Pièces justificatives").select_option("manquantes")
@@ -281,6 +281,11 @@ def test_piece_filter_and_relance_preview_are_accessible(page: Page, live_server
     expect(page.locator("#management-results")).to_contain_text("TALU Jean")
     assert_accessible(page, "list filtered on missing pieces")
     page.get_by_role("link", name=re.compile("Publier un document pour les inscriptions")).click()
+    expect(page.locator("#publish-count")).to_contain_text("inscription")
+    assert_accessible(page, "publish form for the filtered list")
+    # this registration alone: only its missing postal piece is reminded
+    page.goto(f"/gestion/inscriptions/{case.registration_id}")
+    page.get_by_role("link", name="Publier un document").click()
     page.get_by_label("Relance de pièces justificatives").check()
     page.get_by_role("button", name="Voir l'aperçu").click()
     expect(
@@ -288,4 +293,5 @@ def test_piece_filter_and_relance_preview_are_accessible(page: Page, live_server
     ).to_be_visible()
     expect(page.locator("#apercu")).to_contain_text(POSTAL)
     expect(page.locator("#apercu")).not_to_contain_text(ONLINE)  # deposited: not reminded
+    expect(page.get_by_role("button", name="Publier pour 1 inscription")).to_be_visible()
     assert_accessible(page, "relance preview")
