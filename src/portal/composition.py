@@ -20,6 +20,7 @@ from portal.mail.outbox import erase_mails, export_mails
 from portal.mail.sender import SEND_MAIL
 from portal.management.managers import erase_managers
 from portal.management.retention import RegistrationEraser
+from portal.management.slips import erase_registration_slips, erase_slips
 from portal.pieces.account_data import erase_pieces, erase_registration_pieces, export_pieces
 from portal.pieces.fixtures import load_demo_pieces
 from portal.pieces.jobs import RESCAN_PIECES
@@ -65,6 +66,7 @@ ACCOUNT_HOOKS = AccountHooks(
         erase_sessions,
         erase_documents,
         erase_pieces,
+        erase_slips,
         account_data.erase_registrations,
         erase_managers,
     ),
@@ -76,4 +78,7 @@ ON_REGISTRATION_SAVED: tuple[OnSaved, ...] = (publish_summary,)
 
 # Retention (`portal purge`): what other domains hold about a registration of a closed session,
 # erased before the registration itself (documents and versions are erased by retention).
-RETENTION_REGISTRATION_ERASERS: tuple[RegistrationEraser, ...] = (erase_registration_pieces,)
+RETENTION_REGISTRATION_ERASERS: tuple[RegistrationEraser, ...] = (
+    erase_registration_pieces,
+    erase_registration_slips,
+)

@@ -259,3 +259,43 @@
   });
 })();
 /* --- end pieces ----------------------------------------------------------------------------- */
+
+/* --- back office: the scan of postal pieces' cover slips ------------------------------------ */
+(function () {
+  "use strict";
+  var audio = null;
+  // A short tone made here (Web Audio API): no sound file, nothing fetched. Success: one high
+  // beep; already received: two medium beeps; unknown code: one low, longer buzz.
+  function beep(kind) {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    try {
+      audio = audio || new Context();
+      var tones = kind === "success" ? [[880, 0, 0.15]] :
+        kind === "info" ? [[660, 0, 0.1], [660, 0.18, 0.1]] : [[220, 0, 0.4]];
+      tones.forEach(function (tone) {
+        var oscillator = audio.createOscillator();
+        var gain = audio.createGain();
+        var start = audio.currentTime + tone[1];
+        oscillator.type = kind === "error" ? "square" : "sine";
+        oscillator.frequency.value = tone[0];
+        gain.gain.setValueAtTime(0.2, start);
+        gain.gain.exponentialRampToValueAtTime(0.001, start + tone[2]);
+        oscillator.connect(gain);
+        gain.connect(audio.destination);
+        oscillator.start(start);
+        oscillator.stop(start + tone[2] + 0.02);
+      });
+    } catch (error) { /* no sound: the written answer stays */ }
+  }
+  // After an answer: its sound, then the field emptied and focused for the next slip.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    if (!root || root.id !== "scan-result") { return; }
+    var answer = root.querySelector("[data-scan]");
+    if (answer) { beep(answer.getAttribute("data-scan")); }
+    var field = document.querySelector("#scan-form input[name='code']");
+    if (field) { field.value = ""; field.focus(); }
+  });
+})();
+/* --- end back office scan ------------------------------------------------------------------- */

@@ -13,6 +13,7 @@ from jinja2 import Environment
 
 from portal.documents.models import Document
 from portal.documents.pdf import Renderer, write_atomically
+from portal.documents.qr import png_data_uri
 from portal.documents.reading import view
 from portal.settings import Settings
 
@@ -43,7 +44,7 @@ def _environment(templates_dir: Path, production: bool) -> Environment:
 def pdf_html(settings: Settings, content: dict[str, Any], *, verify_url: str, fonts: bool) -> str:
     environment = _environment(settings.templates_dir, settings.is_production)
     template = environment.get_template(PDF_TEMPLATE)
-    return template.render(doc=content, verify_url=verify_url, fonts=fonts)
+    return template.render(doc=content, verify_url=verify_url, fonts=fonts, qr=png_data_uri)
 
 
 def cache_path(settings: Settings, document: Document) -> Path:

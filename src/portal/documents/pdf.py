@@ -1,7 +1,8 @@
 """PDF rendering with xhtml2pdf: templates made for it, nothing ever fetched, off the event loop.
 
-Every reference a template makes (a font, nothing else today) is written ``asset:<name>`` and the
-link callback maps it to a bundled local file; anything else, whatever it is (a URL a candidate
+Every reference a template makes (a font) is written ``asset:<name>`` and the link callback maps
+it to a bundled local file; an inline PNG (``data:image/png;base64,``: the QR codes of the cover
+slips, made by the portal) is decoded in memory; anything else, whatever it is (a URL a candidate
 typed that slipped into markup, ``@import``, ``<img>``, ``<link>``), is mapped to a path that does
 not exist: the original URI is never used. A resource policy that forbids remote fetches and
 confines local reads to the font folder stands behind the callback.
@@ -67,9 +68,15 @@ def assets(font_dir: Path) -> dict[str, str]:
     return found
 
 
+INLINE_PNG = "data:image/png;base64,"  # a QR code the portal drew itself: nothing is fetched
+
+
 def link_callback_for(known: dict[str, str]) -> Callable[[str, str | None], str]:
     def link_callback(uri: str, _rel: str | None) -> str:
-        return known.get(str(uri), REFUSED)
+        text = str(uri)
+        if text.startswith(INLINE_PNG):
+            return text
+        return known.get(text, REFUSED)
 
     return link_callback
 

@@ -226,8 +226,9 @@ async def publish_pieces_request(
 ) -> Document:
     """Demande (or relance) de pièces justificatives. Each requirement is a plain dict:
     ``{"label": str, "mode": "online"|"postal"|"other", "deadline": aware datetime,
-    "detail": str (optional)}`` — the pieces model feeds this list. ``return_address``
-    (postal) defaults to the managing office's address."""
+    "detail": str (optional), "slip": str (optional: a postal piece's cover slip code)}`` —
+    the pieces model feeds this list. ``return_address`` (postal) defaults to the managing
+    office's address."""
     if not requirements:
         raise DocumentError("Aucune pièce justificative n'est demandée.")
     kind = DocumentKind.PIECES_REMINDER if reminder else DocumentKind.PIECES_REQUEST
@@ -240,6 +241,8 @@ async def publish_pieces_request(
             "mode_label": DEPOSIT_MODES[item["mode"]],
             "deadline": item["deadline"],
             "detail": str(item.get("detail") or ""),
+            # a postal piece's cover slip: its code, printed as a QR code (management.slips)
+            **({"slip": str(item["slip"])} if item.get("slip") else {}),
         }
         for item in requirements
     ]

@@ -34,6 +34,8 @@ class Action:
     CATALOG_ITEM_CREATED = "catalog_item_created"
     CATALOG_ITEM_CHANGED = "catalog_item_changed"
     CATALOG_ITEM_DELETED = "catalog_item_deleted"
+    PIECE_REVIEWED = "piece_reviewed"
+    PIECE_SCANNED = "piece_scanned"
 
 
 LABELS = {
@@ -51,6 +53,8 @@ LABELS = {
     Action.CATALOG_ITEM_CREATED: "Catalogue : élément créé",
     Action.CATALOG_ITEM_CHANGED: "Catalogue : élément modifié",
     Action.CATALOG_ITEM_DELETED: "Catalogue : élément supprimé",
+    Action.PIECE_REVIEWED: "Pièce justificative contrôlée",
+    Action.PIECE_SCANNED: "Pièce reçue par courrier (bordereau scanné)",
 }
 
 OPERATOR = "administrateur (ligne de commande)"

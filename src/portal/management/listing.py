@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, exists, func, not_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +23,7 @@ from portal.catalog.models import Session as ExamSession
 from portal.dates import PARIS, date_fr, paris
 from portal.forms import ascii_digits, clean_text, parse_date
 from portal.management.scope import Scope, academies_in_scope
+from portal.pieces.models import Piece, PieceStatus, PieceUpload, RegistrationPiece
 from portal.registrations.models import Registration
 
 PAGE_SIZE = 50
@@ -33,6 +34,17 @@ SORTS = {
     "numero": "N° candidat",
     "qualification": "Examen ou certification",
 }
+# Where a registration stands on its pièces justificatives (``review.piece_state`` says the same
+# per piece): the list's filter, the CSV's and publishing's selection.
+PIECE_FILTERS = {
+    "manquantes": "Pièces manquantes (obligatoires, ni déposées ni reçues)",
+    "non-conformes": "Pièces non conformes",
+    "a-relancer": "Pièces manquantes ou non conformes (à relancer)",
+    "a-examiner": "Pièces à examiner (déposées ou reçues, pas encore contrôlées)",
+    "completes": "Pièces complètes (toutes les pièces obligatoires conformes)",
+}
+WITH_PIECES = "demandees"  # publishing only: a registration asked for at least one piece
+
 STATES = {
     "actives": "Inscriptions en cours",
     "desinscrites": "Désinscriptions",
@@ -54,6 +66,7 @@ class Filters:
     state: str = "actives"
     sort: str = "date"
     page: int = 1
+    pieces: str = ""
 
     def query(self, **changes: Any) -> dict[str, str]:
         """These filters as query parameters (for the pager's and the CSV's links)."""
@@ -67,6 +80,7 @@ class Filters:
             "au": date_fr(f.registered_until),
             "q": f.search,
             "etat": f.state if f.state != "actives" else "",
+            "pieces": f.pieces,
             "tri": f.sort if f.sort != "date" else "",
             "page": str(f.page) if f.page > 1 else "",
         }
@@ -96,6 +110,7 @@ def parse_filters(params: Mapping[str, Any]) -> tuple[Filters, dict[str, str]]:
         errors["au"] = "La date de fin doit être postérieure ou égale à la date de début."
         dates["au"] = None
     state = clean_text(params.get("etat")) or "actives"
+    pieces = clean_text(params.get("pieces"))
     sort = clean_text(params.get("tri")) or "date"
     return (
         Filters(
@@ -109,6 +124,7 @@ def parse_filters(params: Mapping[str, Any]) -> tuple[Filters, dict[str, str]]:
             state=state if state in STATES else "actives",
             sort=sort if sort in SORTS else "date",
             page=max(1, _int(params.get("page")) or 1),
+            pieces=pieces if pieces in PIECE_FILTERS else "",
         ),
         errors,
     )
@@ -141,7 +157,81 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _statement(scope: Scope, filters: Filters):  # type: ignore[no-untyped-def]
+def _applicable():  # type: ignore[no-untyped-def]
+    """The pieces asked of the outer query's registration (``views.applicable_pieces``)."""
+    return and_(
+        Piece.session_id == OpeningPeriod.session_id,
+        Piece.academy_code == OpeningPeriod.academy_code,
+        or_(
+            col(Piece.specialty_id).is_(None),
+            Piece.specialty_id
+            == func.coalesce(Registration.specialty_id, OpeningPeriod.specialty_id),
+        ),
+    )
+
+
+def _standing(*conditions: Any):  # type: ignore[no-untyped-def]
+    """This registration's standing on the piece, matching ``conditions``. Correlated by
+    name: two levels down, SQLAlchemy would otherwise read ``registration`` as a table of this
+    subquery (any registration's standing, not this one's)."""
+    return (
+        exists()
+        .where(
+            RegistrationPiece.registration_id == Registration.id,
+            RegistrationPiece.piece_id == Piece.id,
+            *conditions,
+        )
+        .correlate(Registration, Piece)
+    )
+
+
+def _deposited():  # type: ignore[no-untyped-def]
+    return exists().where(
+        PieceUpload.registration_piece_id == RegistrationPiece.id,
+        col(PieceUpload.deleted_at).is_(None),
+    )
+
+
+def _piece_where(*conditions: Any):  # type: ignore[no-untyped-def]
+    return exists().where(_applicable(), *conditions)
+
+
+def pieces_condition(name: str):  # type: ignore[no-untyped-def]
+    """The SQL condition of a pieces filter, on the outer query's registration."""
+    missing = and_(
+        col(Piece.required).is_(True),
+        not_(_standing(or_(col(RegistrationPiece.status).is_not(None), _deposited()))),
+    )
+    non_compliant = _standing(RegistrationPiece.status == PieceStatus.non_compliant.value)
+    if name == "manquantes":
+        return _piece_where(missing)
+    if name == "non-conformes":
+        return _piece_where(non_compliant)
+    if name == "a-relancer":
+        return _piece_where(or_(missing, non_compliant))
+    if name == "a-examiner":
+        return _piece_where(
+            _standing(
+                or_(
+                    RegistrationPiece.status == PieceStatus.received.value,
+                    and_(col(RegistrationPiece.status).is_(None), _deposited()),
+                )
+            )
+        )
+    if name == "completes":
+        compliant = _standing(RegistrationPiece.status == PieceStatus.compliant.value)
+        return and_(
+            _piece_where(),
+            not_(_piece_where(col(Piece.required).is_(True), not_(compliant))),
+        )
+    if name == WITH_PIECES:
+        return _piece_where()
+    raise ValueError(name)
+
+
+def _statement(  # type: ignore[no-untyped-def]
+    scope: Scope, filters: Filters, also: str = "", only: int | None = None
+):
     statement = (
         select(Registration, Account, OpeningPeriod, Specialty, Qualification, ExamSession, Academy)
         .join(Account, col(Account.id) == Registration.account_id)
@@ -167,6 +257,11 @@ def _statement(scope: Scope, filters: Filters):  # type: ignore[no-untyped-def]
     if filters.registered_until:
         until = _paris_midnight(filters.registered_until + timedelta(days=1))
         statement = statement.where(col(Registration.created_at) < until)
+    if only is not None:
+        statement = statement.where(Registration.id == only)
+    for name in (filters.pieces, also):
+        if name:
+            statement = statement.where(pieces_condition(name))
     if filters.state == "actives":
         statement = statement.where(col(Registration.withdrawn_at).is_(None))
     elif filters.state == "desinscrites":
@@ -251,9 +346,17 @@ async def page(
     return Page([_row(r) for r in found], total, current, pages)
 
 
-async def all_rows(session: AsyncSession, scope: Scope, filters: Filters) -> list[Row]:
-    """Every row of the filtered list (all pages), for the CSV."""
-    found = (await session.exec(_ordered(_statement(scope, filters), filters.sort))).all()
+async def all_rows(
+    session: AsyncSession,
+    scope: Scope,
+    filters: Filters,
+    also: str = "",
+    only: int | None = None,
+) -> list[Row]:
+    """Every row of the filtered list (all pages), for the CSV; ``also`` a pieces filter that
+    applies on top of the list's own (publishing's "Relance"), ``only`` one registration."""
+    statement = _statement(scope, filters, also, only)
+    found = (await session.exec(_ordered(statement, filters.sort))).all()
     return [_row(r) for r in found]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -49,3 +49,17 @@ class AuditEntry(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=1000)
     before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(Json, nullable=False))
     after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(Json, nullable=False))
+
+
+class PieceSlip(SQLModel, table=True):
+    """The cover slip of one postal piece of one registration, printed with its QR code in the
+    "Demande de pièces justificatives": ``code`` is random (never an id), and scanning it marks
+    the piece "Reçue". One slip per registration and piece: a later demande prints the same."""
+
+    __tablename__ = "piece_slip"
+    __table_args__ = (UniqueConstraint("registration_id", "piece_id"),)
+
+    code: str = Field(primary_key=True, max_length=24)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    piece_id: int  # no foreign key: a piece the catalog drops leaves a slip that scans unknown
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

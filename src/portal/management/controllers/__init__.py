@@ -10,6 +10,7 @@ from portal.management.controllers.catalog import CatalogManagementController
 from portal.management.controllers.catalog_items import CatalogItemsController
 from portal.management.controllers.catalog_pieces import CatalogPiecesController
 from portal.management.controllers.registrations import ManagementController
+from portal.management.controllers.review import ReviewController
 from portal.management.controllers.welcome import WelcomeController
 
 CONTROLLERS = (
@@ -18,6 +19,7 @@ CONTROLLERS = (
     CatalogItemsController,
     CatalogPiecesController,
     WelcomeController,
+    ReviewController,
 )
 
 __all__ = [
@@ -26,5 +28,6 @@ __all__ = [
     "CatalogManagementController",
     "CatalogPiecesController",
     "ManagementController",
+    "ReviewController",
     "WelcomeController",
 ]

@@ -125,7 +125,7 @@ async def _pieces_page(
         choices = await catalog_pieces.choices(session, scope)
     return render(
         request,
-        "management/pieces.html.j2",
+        "management/requirements.html.j2",
         {
             "lines": lines,
             "choices": choices,
@@ -153,7 +153,7 @@ async def _piece_page(
         raise NotFoundException() from exc
     return render(
         request,
-        "management/piece.html.j2",
+        "management/requirement.html.j2",
         {
             "piece": piece,
             "choices": choices,

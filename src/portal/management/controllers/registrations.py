@@ -18,7 +18,7 @@ from portal.accounts.records import form_context
 from portal.dates import paris
 from portal.db import Database
 from portal.forms import clean_text
-from portal.management import audit, listing, publishing
+from portal.management import audit, listing, publishing, review
 from portal.management import registrations as service
 from portal.management.controllers.common import (
     NO_STORE,
@@ -59,6 +59,7 @@ class ManagementController(Controller):
                 "options": options,
                 "sorts": listing.SORTS,
                 "states": listing.STATES,
+                "piece_filters": listing.PIECE_FILTERS,
                 "scope": manager,
                 "query": query,
             },
@@ -95,6 +96,7 @@ class ManagementController(Controller):
         request: Request,
         db: NamedDependency[Database],
         manager: NamedDependency[Scope],
+        now: NamedDependency[datetime],
         registration_id: FromPath[int],
     ) -> Template:
         found = await find_in_scope(db, manager, registration_id)
@@ -102,6 +104,7 @@ class ManagementController(Controller):
             versions = await service.versions(session, found)
             documents = await service.documents(session, found)
             journal = await audit.for_registration(session, registration_id)
+            pieces = review.summary(await review.pieces_of(session, found, now))
             older, newer = _pair(request, found.registration.version)
             changes = await service.compare(session, found, older, newer) if older else None
         return Template(
@@ -112,6 +115,7 @@ class ManagementController(Controller):
                 "versions": versions,
                 "documents": documents,
                 "journal": journal,
+                "pieces": pieces,
                 "older": older,
                 "newer": newer,
                 "changes": changes,
@@ -257,7 +261,7 @@ class ManagementController(Controller):
     ) -> Template:
         filters, _errors = listing.parse_filters(request.query_params)
         target = _registration_param(request.query_params)
-        count = await _count(db, manager, filters, target)
+        count, _ = await _count(db, manager, filters, target, None, None)
         return _publish_page(request, filters, target, count, {}, {}, None)
 
     @post("/gestion/publier", name="management:publish", status_code=200)
@@ -272,8 +276,8 @@ class ManagementController(Controller):
     ) -> Response[Any]:
         filters, _errors = listing.parse_filters(data)
         target = _registration_param(data)
-        count = await _count(db, manager, filters, target)
         publication, errors = publishing.parse(data, now)
+        count, publication = await _count(db, manager, filters, target, publication, now)
         if publication is None or data.get("action") != "publier":
             return _publish_page(request, filters, target, count, data, errors, publication)
         try:
@@ -352,10 +356,23 @@ def _registration_param(params: Any) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-async def _count(db: Database, scope: Scope, filters: listing.Filters, target: int | None) -> int:
+async def _count(
+    db: Database,
+    scope: Scope,
+    filters: listing.Filters,
+    target: int | None,
+    publication: publishing.Publication | None,
+    now: datetime | None,
+) -> tuple[int, publishing.Publication | None]:
+    """How many registrations the document would go to, and its preview (from the catalog:
+    the pieces those registrations are asked)."""
+    also = publication.pieces_filter if publication else ""
     try:
         async with db.read() as session:
-            return len(await publishing.recipients(session, scope, filters, target))
+            ids = await publishing.recipients(session, scope, filters, target, also)
+            if publication is not None and now is not None:
+                publication = await publishing.with_preview(session, publication, ids, now)
+            return len(ids), publication
     except OutOfScope as exc:
         raise NotFoundException() from exc
 
@@ -383,6 +400,7 @@ def _publish_page(
             "preview": publication.preview() if publication else None,
             "kinds": publishing.KINDS,
             "modes": publishing.MODES,
+            "sources": publishing.SOURCES,
         },
         headers=NO_STORE,
     )
