@@ -120,9 +120,9 @@ async def test_every_post_needs_the_csrf_token(client, app, world) -> None:  # t
     ids = await _ids(db)
     await manager_login(client, NATIONAL_MANAGER)
     routes = [(m, n, p) for m, n, p in national_routes(ids) if m == "POST"] + [
-        ("POST", "management:piece_create", {}),
-        ("POST", "management:piece_update", {"piece_id": ids["piece_versailles"]}),
-        ("POST", "management:piece_delete", {"piece_id": ids["piece_versailles"]}),
+        ("POST", "management:requirement_create", {}),
+        ("POST", "management:requirement_update", {"piece_id": ids["piece_versailles"]}),
+        ("POST", "management:requirement_delete", {"piece_id": ids["piece_versailles"]}),
         ("POST", "management:catalog_import", {}),
     ]
     for _method, name, params in routes:
@@ -316,15 +316,17 @@ async def test_pieces_are_scoped_checked_audited_and_reach_the_candidate(
         await session.flush()
         other_id = other.id
     await manager_login(client, VERSAILLES_MANAGER)
-    listing = unescape((await client.get(app.route_reverse("management:pieces"))).text)
+    listing = unescape((await client.get(app.route_reverse("management:requirements"))).text)
     assert "Pièce de Rennes" not in listing
     for answer in (
-        await client.get(app.route_reverse("management:piece", piece_id=other_id)),
-        await client.submit(app.route_reverse("management:piece_update", piece_id=other_id), {}),
-        await client.submit(app.route_reverse("management:piece_delete", piece_id=other_id)),
+        await client.get(app.route_reverse("management:requirement", piece_id=other_id)),
+        await client.submit(
+            app.route_reverse("management:requirement_update", piece_id=other_id), {}
+        ),
+        await client.submit(app.route_reverse("management:requirement_delete", piece_id=other_id)),
     ):
         assert answer.status_code == 404
-    create = app.route_reverse("management:piece_create")
+    create = app.route_reverse("management:requirement_create")
     values = {
         "session": str(period.session_id),
         "academy": "versailles",
@@ -369,15 +371,17 @@ async def test_pieces_are_scoped_checked_audited_and_reach_the_candidate(
     )
     await client.submit(app.route_reverse("accounts:logout"))
     await manager_login(client, VERSAILLES_MANAGER)
-    edit = app.route_reverse("management:piece_update", piece_id=piece.id)
-    await client.get(app.route_reverse("management:piece", piece_id=piece.id))
+    edit = app.route_reverse("management:requirement_update", piece_id=piece.id)
+    await client.get(app.route_reverse("management:requirement", piece_id=piece.id))
     assert (
         await client.submit(edit, {**values, "label": "Attestation de natation (25 m)"})
     ).status_code == 303
     changed = (await _audit(db))[-1]
     assert changed.before["intitulé"] == "Attestation de natation"
     assert changed.after["intitulé"] == "Attestation de natation (25 m)"
-    gone = await client.submit(app.route_reverse("management:piece_delete", piece_id=piece.id))
+    gone = await client.submit(
+        app.route_reverse("management:requirement_delete", piece_id=piece.id)
+    )
     assert gone.status_code == 303
     async with db.read() as session:
         assert await session.get(Piece, piece.id) is None
@@ -548,8 +552,8 @@ def catalog_get_routes(app, ids: dict[str, int]) -> list[str]:  # type: ignore[n
         app.route_reverse("management:specialty", item_id=ids["specialty"]),
         app.route_reverse("management:session", item_id=ids["session"]),
         app.route_reverse("management:paper", item_id=ids["paper"]),
-        app.route_reverse("management:pieces"),
-        app.route_reverse("management:piece", piece_id=ids["piece_versailles"]),
+        app.route_reverse("management:requirements"),
+        app.route_reverse("management:requirement", piece_id=ids["piece_versailles"]),
         app.route_reverse("management:catalog_export") + "?session=2027",
     ]
 
@@ -679,7 +683,7 @@ async def test_a_piece_a_candidate_started_keeps_its_mode_and_stays(
             )
         )
     await manager_login(client, VERSAILLES_MANAGER)
-    page = await client.get(app.route_reverse("management:piece", piece_id=piece.id))
+    page = await client.get(app.route_reverse("management:requirement", piece_id=piece.id))
     assert page.status_code == 200
     values = {
         "session": str(piece.session_id),
@@ -693,10 +697,12 @@ async def test_a_piece_a_candidate_started_keeps_its_mode_and_stays(
         "format_pdf": "on",
         "required": "oui",
     }
-    url = app.route_reverse("management:piece_update", piece_id=piece.id)
+    url = app.route_reverse("management:requirement_update", piece_id=piece.id)
     refused = await client.submit(url, values)
     assert "ne peuvent plus changer" in unescape(field_error(refused.text, "deposit_mode") or "")
-    deleted = await client.submit(app.route_reverse("management:piece_delete", piece_id=piece.id))
+    deleted = await client.submit(
+        app.route_reverse("management:requirement_delete", piece_id=piece.id)
+    )
     assert "elle ne peut pas être supprimée" in unescape(
         (await client.get(deleted.headers["location"])).text
     )

@@ -27,14 +27,14 @@ class CatalogPiecesController(Controller):
     include_in_schema = False
     dependencies = {"manager": Provide(provide_manager)}
 
-    @get("/gestion/pieces", name="management:pieces")
+    @get("/gestion/pieces", name="management:requirements")
     async def pieces(
         self, request: Request, db: NamedDependency[Database], manager: NamedDependency[Scope]
     ) -> Template:
         defaults = {"required": "oui", **{f"format_{name}": "on" for name in FORMATS}}
         return await _pieces_page(request, db, manager, defaults, {})
 
-    @post("/gestion/pieces", name="management:piece_create", status_code=200)
+    @post("/gestion/pieces", name="management:requirement_create", status_code=200)
     async def piece_create(
         self,
         request: Request,
@@ -49,12 +49,12 @@ class CatalogPiecesController(Controller):
             return await _pieces_page(request, db, manager, data, errors)
         return see_other(
             request,
-            links.path("management:pieces"),
+            links.path("management:requirements"),
             flash="La pièce est enregistrée.",
             kind="success",
         )
 
-    @get("/gestion/pieces/{piece_id:int}", name="management:piece")
+    @get("/gestion/pieces/{piece_id:int}", name="management:requirement")
     async def piece(
         self,
         request: Request,
@@ -64,7 +64,7 @@ class CatalogPiecesController(Controller):
     ) -> Template:
         return await _piece_page(request, db, manager, piece_id, None, {})
 
-    @post("/gestion/pieces/{piece_id:int}", name="management:piece_update", status_code=200)
+    @post("/gestion/pieces/{piece_id:int}", name="management:requirement_update", status_code=200)
     async def piece_update(
         self,
         request: Request,
@@ -83,12 +83,12 @@ class CatalogPiecesController(Controller):
             return await _piece_page(request, db, manager, piece_id, data, errors)
         return see_other(
             request,
-            links.path("management:pieces"),
+            links.path("management:requirements"),
             flash="La pièce est enregistrée.",
             kind="success",
         )
 
-    @post("/gestion/pieces/{piece_id:int}/supprimer", name="management:piece_delete")
+    @post("/gestion/pieces/{piece_id:int}/supprimer", name="management:requirement_delete")
     async def piece_delete(
         self,
         request: Request,
@@ -105,13 +105,13 @@ class CatalogPiecesController(Controller):
         except ManagementError as refused:
             return see_other(
                 request,
-                links.path("management:piece", piece_id=piece_id),
+                links.path("management:requirement", piece_id=piece_id),
                 flash=refused.message,
                 kind="error",
             )
         return see_other(
             request,
-            links.path("management:pieces"),
+            links.path("management:requirements"),
             flash="La pièce est supprimée.",
             kind="success",
         )
