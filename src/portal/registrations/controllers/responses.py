@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from litestar.exceptions import NotFoundException, TooManyRequestsException
@@ -34,6 +35,7 @@ LAZY_LISTS = {
     "statuts": "statuses",
     "positions": "positions",
 }
+COMMUNES_LIST = "communes"  # the communes of one postal code (?code=78270)
 LIST_CACHE = "private, max-age=86400"
 WIZARD_PAGE = "registrations/wizard.html.j2"
 WIZARD_FRAGMENT = "registrations/partials/_wizard.html.j2"
@@ -111,19 +113,26 @@ def where_label(registration: Registration | None) -> str:
     return f"Modification de l'inscription {registration.registration_number}"
 
 
-def _list_version(options: list[tuple[str, str]]) -> str:
+def _list_version(options: Any) -> str:
     return hashlib.sha256(repr(options).encode()).hexdigest()[:12]
+
+
+def list_url(request: HTMXRequest, slug: str, options: Any, code: str = "") -> str:
+    """The URL of a list's options: it changes with their content, so the browser keeps it."""
+    url = route_url(request, "registrations:options", list_name=slug)
+    return f"{url}?{f'code={code}&' if code else ''}v={_list_version(options)}"
 
 
 def _lazy_lists(request: HTMXRequest, choices: Any) -> list[tuple[list[tuple[str, str]], str]]:
     """For a fragment: each long list with the URL of its options (the select macro then
-    draws only the chosen option, and the script fills in the rest from the browser's cache)."""
-    lists = []
-    for slug, attribute in LAZY_LISTS.items():
-        options = getattr(choices, attribute)
-        url = route_url(request, "registrations:options", list_name=slug)
-        lists.append((options, f"{url}?v={_list_version(options)}"))
-    return lists
+    draws only the chosen option, and the script fills in the rest from the browser's cache).
+    One version for them all (any list that changes renews every URL): a tab's fragment
+    repeats it instead of carrying one hash per list."""
+    lists = [getattr(choices, attribute) for attribute in LAZY_LISTS.values()]
+    return [
+        (options, list_url(request, slug, lists))
+        for slug, options in zip(LAZY_LISTS, lists, strict=True)
+    ]
 
 
 async def limit_saves(db: Database, settings: Settings, account_id: int, now: datetime) -> None:
@@ -177,6 +186,10 @@ def _page(request: HTMXRequest, shown: Show, *, moved: bool = False) -> Template
         "title": tab_title(steps_, step, where_label(shown.loaded.registration)),
         "is_fragment": wants_fragment(request),
         "lazy_lists": _lazy_lists(request, wizard.choices) if wants_fragment(request) else [],
+        # The communes of the postal code, sent apart in a fragment like the long lists.
+        "communes_url": (
+            partial(list_url, request, COMMUNES_LIST) if wants_fragment(request) else None
+        ),
     }
     headers = None
     if wants_fragment(request):
