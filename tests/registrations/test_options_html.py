@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader
 from portal.registrations.controllers.responses import LONG_LIST, options_html
 from portal.settings import Settings
 
-LIST = [(f"{n:03d}", f"PAYS {n} <&> \"l'île\"") for n in range(LONG_LIST + 10)]
+LIST = [(f"{n:03d}", f'PAYS {n} <&> "l\'île"') for n in range(LONG_LIST + 10)]
 
 
 def _select(selected: str, **context: object) -> str:
