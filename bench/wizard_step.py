@@ -66,7 +66,11 @@ def _open_registration(page: Page) -> None:
     _heading_is(page, "1 - Identification")
     page.get_by_label("Adresse 1").fill("Rue de la pluie")
     page.get_by_label("Code postal").fill("78270")
-    page.get_by_label("Localité").fill("BLARU")
+    # "Localité" is the postal code's communes since issue 15: it comes once the code is typed.
+    page.wait_for_function("() => document.querySelector('select#champ-commune')")
+    page.wait_for_function(IDLE)
+    page.get_by_label("Localité").select_option(label="78270-BLARU")
+    page.wait_for_function(IDLE)
     page.get_by_label("Nationalité").select_option(label="Français")
     page.get_by_label("Téléphone personnel").fill("0123456789")
 

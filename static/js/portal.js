@@ -5,7 +5,8 @@
    - after a tab is swapped in, focus goes to its heading (or its error summary) and the change
      is announced (#annonce); inline checks and other swaps announce what they bring;
    - error-summary links focus their field and show its label or legend (as GOV.UK does);
-   - Enter in a search field searches. */
+   - Enter in a search field searches;
+   - the account's data recalled on Identification stays on the page between tabs. */
 (function () {
   "use strict";
   var SLOW_MS = 1000;
@@ -174,11 +175,29 @@
     });
   }
 
+  // The account's data recalled on Identification (templates/registrations/partials/
+  // _recalled.html.j2): before a tab replaces it, each part goes to #wizard-rappel, outside what
+  // a step swaps; a swapped-in Identification tab brings empty placeholders of the same ids, and
+  // htmx moves the parts back into them (hx-preserve).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var keep = byId("wizard-rappel");
+    if (!detail.shouldSwap || !keep || !detail.target || detail.target.id !== "wizard") { return; }
+    detail.target.querySelectorAll("[data-hx-preserve]").forEach(function (part) { keep.appendChild(part); });
+  });
+
   // After a swap: the lists to fill, focus and announcements.
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
     var detail = event.detail || {};
     if (!root || !root.querySelector) { return; }
+    if (root.id === "wizard" && root.querySelector("[data-hx-preserve]:empty")) {
+      // A recalled part the page did not hold (never expected): the whole tab, from its URL.
+      var xhr = detail.xhr;
+      var url = xhr && (xhr.getResponseHeader("HX-Push-Url") || xhr.getResponseHeader("HX-Replace-Url"));
+      if (url) { window.location.assign(url); } else { window.location.reload(); }
+      return;
+    }
     fillOptions(root);
     var summary = root.querySelector(".error-summary");
     if (root.id === "wizard") {

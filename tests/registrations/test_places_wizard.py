@@ -27,13 +27,22 @@ async def test_78270_offers_blaru_with_the_form(client, app, candidate) -> None:
     base = await start(client, app)
     page = unescape((await client.get(f"{base}/identification")).text)
     assert "Saisissez le code postal : les communes de ce code vous seront proposées." in page
-    # The helpers' fragments are never pushed into the address bar.
-    for name in ("postal_code", "address_country"):
-        tag = re.search(rf'<[^>]+name="{name}"[^>]*>', page)
-        assert tag and 'data-hx-push-url="false"' in tag.group(0), name
+
+    # The helpers' fragments are never pushed into the address bar: their fieldset says so for
+    # every lookup inside it (htmx inherits it), and none says otherwise.
+    def never_pushed(html: str, *names: str) -> None:
+        fieldset = r'<fieldset[^>]*data-hx-push-url="false"[^>]*>.*?</fieldset>'
+        address = re.search(fieldset, html, re.S)
+        assert address, "the address fieldset does not forbid pushing"
+        for name in names:
+            tag = re.search(rf'<[^>]+name="{name}"[^>]*>', address.group(0))
+            assert tag and "data-hx-get" in tag.group(0) and "push-url" not in tag.group(0), name
+
+    never_pushed(page, "postal_code", "address_country")
     # Without JavaScript: the button brings the list back with the form, nothing lost.
     shown = await client.submit(f"{base}/identification", {**ADDRESS, "action": "actualiser"})
     html = unescape(shown.text)
+    never_pushed(html, "commune")
     assert '<option value="78068">78270-BLARU</option>' in html
     assert 'value="Rue de la pluie"' in html
     # Suivant without choosing: asked to choose, the list still there.

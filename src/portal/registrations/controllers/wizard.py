@@ -13,12 +13,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Response, Template
 
+from portal.catalog import places
 from portal.catalog import service as catalog
 from portal.catalog.models import Establishment
 from portal.catalog.places import search_establishments
 from portal.db import Database
 from portal.registrations import drafts, flow, reading, steps, summary
 from portal.registrations.controllers.responses import (
+    COMMUNES_LIST,
     LAZY_LISTS,
     LIST_CACHE,
     already_saved,
@@ -238,14 +240,23 @@ class RegistrationsController(Controller):
 
     @get("/inscriptions/listes/{list_name:str}", name="registrations:options")
     async def options(
-        self, request: HTMXRequest, list_name: FromPath[str], db: NamedDependency[Database]
+        self,
+        request: HTMXRequest,
+        list_name: FromPath[str],
+        db: NamedDependency[Database],
+        code: FromQuery[str] = "",
     ) -> Template:
-        """A long reference list's options, for the selects of a swapped-in tab."""
+        """A long reference list's options, for the selects of a swapped-in tab; "communes":
+        those of the postal code ``code``."""
         attribute = LAZY_LISTS.get(list_name)
-        if attribute is None:
+        if attribute is None and list_name != COMMUNES_LIST:
             raise NotFoundException()
         async with db.read() as session:
-            options = (await reference_lists(session))[attribute]
+            if attribute is None:
+                communes = await places.communes_of_postal_code(session, code)
+                options = [(c.value, c.label) for c in communes]
+            else:
+                options = (await reference_lists(session))[attribute]
         return Template(
             template_name="registrations/partials/_options.html.j2",
             context={"options": options, "list_name": list_name},

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from portal.forms import Result
 
@@ -85,6 +85,7 @@ class Step:
     saves: bool = False  # its "Enregistrer" saves the registration (the recap)
     after_save: bool = False  # shown once saved, never reached from a draft (the N°)
     prefill: bool = False  # a new draft starts from the last registration's values
+    recalls_account: ClassVar[bool] = False  # shows the account's data (Identification)
 
     @property
     def segment(self) -> str:

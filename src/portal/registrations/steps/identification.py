@@ -135,6 +135,10 @@ FIELDS = frozenset(
 
 
 class IdentificationStep(Step):
+    # It shows the account's data (greyed); the wizard page keeps it aside on the other tabs so
+    # a swapped-in Identification tab never resends it (registrations/partials/_recalled.html.j2).
+    recalls_account = True
+
     @property
     def fields(self) -> frozenset[str]:
         return FIELDS
