@@ -46,6 +46,7 @@ def _create_qualification(page: Page, code: str, name: str) -> None:
     page.locator("#champ-examen-name").fill(name)
     page.get_by_role("button", name="Créer l'examen").click()
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
 
 
 def test_every_catalog_page_and_error_is_accessible(
@@ -62,6 +63,7 @@ def test_every_catalog_page_and_error_is_accessible(
     manager_log_in(page, "cat-axe.national@education.gouv.fr")
     page.get_by_role("link", name="Examens et épreuves").click()
     expect(page.get_by_role("heading", level=1, name="Examens et épreuves")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     assert_accessible(page, "qualifications")
     page.get_by_role("button", name="Créer l'examen").click()
     expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
@@ -95,14 +97,17 @@ def test_every_catalog_page_and_error_is_accessible(
     assert_accessible(page, "qualification with its items")
     page.get_by_role("link", name=re.compile("SECTEUR UN")).click()
     expect(page.get_by_role("heading", level=1, name="Modifier le secteur S1")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.locator("#champ-secteur-name").fill("")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("#champ-secteur-name-erreur")).to_be_visible()
     assert_accessible(page, "specialty, error")
     page.get_by_role("link", name=re.compile("Retour à BREVET AXE")).click()
     expect(page.get_by_role("heading", level=1, name="BREVET AXE")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.get_by_role("link", name=re.compile("Session 2031")).click()
     expect(page.get_by_role("heading", level=1, name="Modifier la session 2031")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     assert_accessible(page, "session")
     page.locator("#champ-session-ends-on").fill("31/02/2031")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
@@ -110,17 +115,21 @@ def test_every_catalog_page_and_error_is_accessible(
     assert_accessible(page, "session, error")
     page.get_by_role("link", name=re.compile("Retour à BREVET AXE")).click()
     expect(page.get_by_role("heading", level=1, name="BREVET AXE")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.get_by_role("link", name=re.compile("EPREUVE AU CHOIX A")).click()
     expect(page.get_by_role("heading", level=1, name="Modifier l'épreuve 010")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     assert_accessible(page, "paper")
     page.get_by_role("link", name="Services gestionnaires").click()
     expect(page.get_by_role("heading", level=1, name="Services gestionnaires")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     assert_accessible(page, "offices")
     page.get_by_role("button", name="Ajouter le service").click()
     expect(page.locator("#champ-qualification-erreur")).to_be_visible()
     assert_accessible(page, "offices, errors")
     page.get_by_role("link", name="Pièces demandées").click()
     expect(page.get_by_role("heading", level=1, name="Pièces demandées")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     assert_accessible(page, "pieces")
     page.get_by_role("button", name="Enregistrer la pièce").click()
     expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
@@ -158,12 +167,14 @@ def test_catalog_without_javascript(page_nojs: Page, live_server) -> None:  # ty
     page.locator("#champ-examen-code").fill("NOJS1")
     page.get_by_role("button", name="Créer l'examen").click()
     expect(page.get_by_role("heading", level=1, name="DOUBLON")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.locator("#champ-secteur-code").fill("S1")
     page.locator("#champ-secteur-name").fill("SECTEUR SANS SCRIPT")
     page.get_by_role("button", name="Ajouter le secteur").click()
     expect(page.get_by_text("Le secteur est enregistré.")).to_be_visible()
     page.get_by_role("link", name=re.compile("SECTEUR SANS SCRIPT")).click()
     expect(page.get_by_role("heading", level=1, name="Modifier le secteur S1")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.get_by_role("button", name="Supprimer le secteur S1").click()
     expect(page.get_by_text("Le secteur est supprimé.")).to_be_visible()
     expect(page.get_by_text("Aucun secteur.")).to_be_visible()
@@ -178,6 +189,7 @@ def test_catalog_by_keyboard_only(page: Page, live_server) -> None:  # type: ign
     tab_to(page, link)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1, name="Examens et épreuves")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     tab_to(page, page.locator("#champ-examen-code"), max_tabs=200)
     page.keyboard.type("KBD1")
     page.keyboard.press("Tab")
@@ -187,6 +199,7 @@ def test_catalog_by_keyboard_only(page: Page, live_server) -> None:  # type: ign
     page.keyboard.type("BREVET AU CLAVIER")
     page.keyboard.press("Enter")  # submits the form, as any plain form
     expect(page.get_by_role("heading", level=1, name="BREVET AU CLAVIER")).to_be_visible()
+    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     tab_to(page, page.locator("#champ-secteur-code"), max_tabs=200)
     page.keyboard.type("K1")
     page.keyboard.press("Tab")

@@ -321,6 +321,7 @@ def test_stale_token_on_modifier_mon_compte_says_so_and_keeps_what_was_typed(
     expect(usage).to_have_value("TALU-NOUVEAU")  # nothing typed is lost
     expect(page.get_by_role("heading", level=1)).to_have_text("Modifier mes informations")
     assert_accessible(page, "Modifier mon compte, jeton périmé")
+    wait_for_htmx(page)  # the forms renewed with the valid token before sending again
     page.get_by_role("button", name="Envoyer à nouveau").click()
     expect(alert).to_be_empty()
     expect(page.locator("#flash")).to_contain_text(
