@@ -64,6 +64,40 @@ async def test_write_transactions_begin_immediate(db: Database) -> None:
         assert not any("pg_advisory" in statement for statement in statements[1:])
 
 
+@pytest.mark.sqlite_only("aiosqlite's thread is SQLite's")
+async def test_reads_run_on_the_loop_thread_and_writes_in_aiosqlites(db: Database) -> None:
+    """issue 12: a read's statements run where they are asked (no hand-off to aiosqlite's
+    thread); a write transaction, from BEGIN IMMEDIATE to COMMIT, in aiosqlite's thread, so the
+    loop never waits for the write lock or the file's sync."""
+    import threading
+
+    seen: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+
+    async def trace(session) -> None:  # type: ignore[no-untyped-def]
+        raw = await (await session.connection()).get_raw_connection()
+        raw.driver_connection._conn.set_trace_callback(
+            lambda sql: seen.append((sql.split()[0].upper(), threading.get_ident() == loop_thread))
+        )
+
+    async with db.read() as session:
+        await trace(session)
+        await session.exec(text("SELECT 2"))
+    reads, seen[:] = list(seen), []
+    async with db.write() as session:
+        await trace(session)
+        await session.exec(text("SELECT 1"))
+    writes = list(seen)
+    async with db.read() as session:  # the same pooled connection reads inline again
+        await trace(session)
+        await session.exec(text("SELECT 3"))
+    again = seen[len(writes) :]
+    assert ("SELECT", True) in reads and all(on_loop for _, on_loop in reads)
+    assert ("SELECT", False) in writes and ("COMMIT", False) in writes
+    assert not any(on_loop for _, on_loop in writes)
+    assert ("SELECT", True) in again
+
+
 async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) -> None:
     async with db.write() as session:
         await session.exec(
