@@ -245,17 +245,18 @@ async def _version_of(session: AsyncSession) -> int:
 
 
 class InlineConnection(aiosqlite.Connection):
-    """aiosqlite's connection, whose statements run on the event loop's own thread, except in
-    a write transaction, whose statements run in aiosqlite's thread as before.
+    """aiosqlite's connection, whose statements run on the event loop's own thread, except the
+    two that may wait: a write's BEGIN IMMEDIATE (for the write lock, up to the busy timeout)
+    and its COMMIT (which syncs the file), which run in aiosqlite's thread as before.
 
     Each statement handed to aiosqlite's thread costs about five hand-offs between threads
     (cursor, execute, fetch, close, each a queue put and a ``call_soon_threadsafe`` back): a
-    third of a logged-in wizard tab's CPU for its two reads (bench/RESULTS.md, issue 12). A read
-    runs no faster in another thread and, in WAL mode, never waits for the writer, so it runs
-    where it is asked, as the catalog version check already does. A write transaction (BEGIN
-    IMMEDIATE, which may wait for the lock up to the busy timeout, its statements and the COMMIT
-    that syncs the file) stays in aiosqlite's thread: the loop never waits for a lock or a sync.
-    ``inline`` is turned off by the engine's "begin" hook for a write, on again once it ends."""
+    third of a logged-in wizard tab's CPU for its two reads, half of a save's for its 14
+    statements (bench/RESULTS.md, issue 12). A statement runs no faster in another thread. In
+    WAL mode a reader never waits for the writer; and once BEGIN IMMEDIATE has taken the write
+    lock, a write statement only changes pages in memory and appends to the WAL, nothing it
+    waits for: so the loop never waits for a lock or a sync, and a save costs two hand-offs.
+    ``inline`` is turned off around those two statements (the engine's "begin" hook, commit)."""
 
     inline = False  # until connected: the pragmas (journal_mode=WAL) may wait for a lock
 
@@ -267,12 +268,12 @@ class InlineConnection(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
     async def commit(self) -> None:
-        await super().commit()
-        self.inline = True
-
-    async def rollback(self) -> None:
-        await super().rollback()
-        self.inline = True
+        """In aiosqlite's thread: COMMIT syncs the file (synchronous=FULL)."""
+        self.inline = False
+        try:
+            await super().commit()
+        finally:
+            self.inline = True
 
 
 async def _inline_connection(path: str, busy_timeout_ms: int) -> aiosqlite.Connection:
@@ -310,9 +311,14 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int = BUSY_TIMEO
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         write = conn.get_execution_options().get(_WRITE_OPTION, False)
         driver = conn.connection.driver_connection
-        if isinstance(driver, InlineConnection):
-            # A write, from its BEGIN IMMEDIATE to its end, runs in aiosqlite's thread.
-            driver.inline = not write
+        if write and isinstance(driver, InlineConnection):
+            # BEGIN IMMEDIATE may wait for the write lock: in aiosqlite's thread.
+            driver.inline = False
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                driver.inline = True
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
