@@ -245,3 +245,47 @@ def test_only_lock_and_full_disk_count_as_unavailable() -> None:
     assert database_unavailable(sqlite3.OperationalError("database is locked"))
     assert database_unavailable(sqlite3.OperationalError("database or disk is full"))
     assert not database_unavailable(sqlite3.OperationalError("no such table: account"))
+
+
+@pytest.mark.sqlite_only("the writers' turns are SQLite's")
+async def test_writers_take_turns_and_only_a_stuck_writer_answers_locked(settings) -> None:  # type: ignore[no-untyped-def]
+    """Writers of one process queue first come first served before BEGIN IMMEDIATE; a queue
+    that moves is never "locked", even when waiting in it outlasts the busy timeout; a writer
+    holding its turn past the busy timeout makes the next one fail as SQLite would."""
+    from sqlalchemy.exc import OperationalError
+
+    from portal.db import database_unavailable
+
+    db = Database(settings.database_url, busy_timeout_ms=300)
+    order: list[int] = []
+    try:
+        async with db.write() as session:
+            await session.exec(text("CREATE TABLE probe_turns (id INTEGER PRIMARY KEY)"))
+
+        async def write(i: int) -> None:
+            async with db.write() as session:
+                order.append(i)
+                await session.exec(text("INSERT INTO probe_turns VALUES (:i)").bindparams(i=i))
+                await asyncio.sleep(0.1)  # 8 × 0.1 s of turns: past the 0.3 s busy timeout
+
+        await asyncio.gather(*(write(i) for i in range(8)))
+        assert order == list(range(8))
+
+        release = asyncio.Event()
+
+        async def stuck() -> None:
+            async with db.write():
+                await release.wait()
+
+        holder = asyncio.create_task(stuck())
+        await asyncio.sleep(0.05)
+        with pytest.raises(OperationalError) as refused:
+            async with db.write():
+                pass
+        assert database_unavailable(refused.value)
+        release.set()
+        await holder
+        async with db.write() as session:  # the turn was passed on
+            await session.exec(text("INSERT INTO probe_turns VALUES (99)"))
+    finally:
+        await db.dispose()
