@@ -9,10 +9,8 @@ shared by every worker process.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -23,7 +21,6 @@ from typing import Any, TypeVar
 import aiosqlite
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -108,10 +105,6 @@ class Database:
         self._version_local = threading.local()
         self._version_connections: list[sqlite3.Connection] = []
         self._version_lock = threading.Lock()
-        # SQLite: the writers' turns (``_write_turn``), one queue per event loop.
-        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
-            weakref.WeakKeyDictionary()
-        )
         self._build(create_async_engine(url, **kwargs))
 
     async def unpooled(self) -> None:
@@ -165,36 +158,10 @@ class Database:
         database's write lock; on PostgreSQL a transaction-level advisory lock does the same
         across every worker, so the read-then-write logic written for SQLite holds unchanged
         (each statement after the lock sees what the writers before it committed)."""
-        if not self.is_sqlite:
-            async with self._writer() as session, session.begin():
+        async with self._writer() as session, session.begin():
+            if not self.is_sqlite:
                 await (await session.connection()).execute(_PG_WRITE_LOCK)
-                yield session
-            return
-        async with self._write_turn(), self._writer() as session, session.begin():
             yield session
-
-    @asynccontextmanager
-    async def _write_turn(self) -> AsyncIterator[None]:
-        """SQLite: this process's writers take turns, first come first served, before BEGIN
-        IMMEDIATE. Without it, waiting writers poll SQLite's lock from their threads with
-        sleeps of up to 100 ms (the busy handler), and on a loaded machine an unlucky one missed
-        the lock for the whole busy timeout while 200 saves queued (a 503 in the rush, "database
-        is locked" in test_numbering: bench/RESULTS.md). A writer now waits as long as turns
-        are given; when none was given for the busy timeout (a writer stuck), it answers as
-        SQLite would: "database is locked" (503)."""
-        loop = asyncio.get_running_loop()
-        turns = self._write_turns.get(loop)
-        if turns is None:  # one per event loop (tests run an app and themselves on two)
-            turns = self._write_turns[loop] = _Turns()
-        if not turns.lock.locked():
-            await turns.lock.acquire()
-        else:
-            await turns.wait(self.busy_timeout_ms / 1000)
-        try:
-            yield
-        finally:
-            turns.given += 1
-            turns.lock.release()
 
     # -- read-mostly data from memory (DECISIONS.md 11) -------------------------------------
     async def catalog_version(self) -> int:
@@ -275,34 +242,6 @@ class Database:
 async def _version_of(session: AsyncSession) -> int:
     connection = await session.connection()
     return (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
-
-
-class _Turns:
-    """The writers' turns of one event loop: a FIFO lock and how many turns were given."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.given = 0
-
-    async def wait(self, stuck_after: float) -> None:
-        """Our turn, keeping our place in the queue as long as turns are given."""
-        acquiring = asyncio.ensure_future(self.lock.acquire())
-        try:
-            while True:
-                given = self.given
-                done, _ = await asyncio.wait({acquiring}, timeout=stuck_after)
-                if done:
-                    acquiring.result()
-                    return
-                if self.given == given:  # no turn given for the whole busy timeout
-                    raise OperationalError(
-                        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-                    )
-        except BaseException:
-            if acquiring.cancel() or acquiring.cancelled() or acquiring.exception() is not None:
-                raise
-            self.lock.release()  # acquired just as we gave up: pass it on
-            raise
 
 
 class InlineConnection(aiosqlite.Connection):
