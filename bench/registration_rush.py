@@ -133,11 +133,11 @@ async def rush(
         prepared += await asyncio.gather(
             *(prepare(base, e, period) for e in emails[chunk : chunk + 20])
         )
+    from pages import cpu_seconds, server_pid
+
+    pid = server_pid(int(base.rsplit(":", 1)[1]))
     spy = None
     if profile is not None:  # py-spy on the server while the saves run (bench/profile.py)
-        from pages import server_pid
-
-        pid = server_pid(int(base.rsplit(":", 1)[1]))
         spy = subprocess.Popen(  # noqa: ASYNC220 (started once, before the timed part)
             [
                 *("py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200"),
@@ -159,9 +159,12 @@ async def rush(
         if response.status_code != 303 or not response.headers["location"].endswith("/numero"):
             failures.append(f"{response.status_code} {response.headers.get('location')}")
 
+    cpu_before = cpu_seconds(pid)
     started = time.perf_counter()
     await asyncio.gather(*(save(client, url) for client, url in prepared))
     elapsed = time.perf_counter() - started
+    # The server's CPU per save: × N on one worker, the shortest the rush could possibly take.
+    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / len(prepared)
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
@@ -176,6 +179,7 @@ async def rush(
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "max_ms": latencies[-1] * 1000,
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -319,7 +323,8 @@ def main() -> int:
         f"| {'yes' if unique else 'NO'}{'' if no_gap else ', GAPS'} | {result['seconds']:.2f} "
         f"| {result['p50_ms']:.0f} | {result['p95_ms']:.0f} | {result['max_ms']:.0f} "
         f"| {saves_per_second:.0f} | {loop_before:.0f} / {loop_after:.0f} "
-        f"| **{saves_per_second / ceiling:.2f}** | {min(loads):.1f}–{max(loads):.1f} |"
+        f"| **{saves_per_second / ceiling:.2f}** | {min(loads):.1f}–{max(loads):.1f} "
+        f"| {result['cpu_ms']:.1f} | {result['cpu_ms'] * args.candidates / 1000:.2f} |"
     )
     append_result(
         "registration_rush",
@@ -328,8 +333,9 @@ def main() -> int:
         "POSTs leave at once. A failure is any answer other than the 303 to N° Inscription.\n\n"
         "| date (UTC) | python | cores | workers | candidates | failed requests "
         "| registrations | numbers unique | all saved in s | p50 ms | p95 ms | max ms "
-        "| saves/s | commit loop/s before / after | ratio | load 1 min |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| saves/s | commit loop/s before / after | ratio | load 1 min "
+        "| server CPU ms/save | CPU floor s (× candidates, 1 worker) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         line,
     )
     if copied:

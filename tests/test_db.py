@@ -64,6 +64,46 @@ async def test_write_transactions_begin_immediate(db: Database) -> None:
         assert not any("pg_advisory" in statement for statement in statements[1:])
 
 
+@pytest.mark.sqlite_only("aiosqlite's thread is SQLite's")
+async def test_only_begin_immediate_and_commit_leave_the_loop_thread(db: Database) -> None:
+    """issue 12: statements run where they are asked (no hand-off to aiosqlite's thread),
+    except a write's BEGIN IMMEDIATE and COMMIT, the two that may wait (for the write lock, for
+    the file's sync): those run in aiosqlite's thread, so the loop never waits for either."""
+    import threading
+
+    seen: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+
+    async def trace(session) -> None:  # type: ignore[no-untyped-def]
+        raw = await (await session.connection()).get_raw_connection()
+        raw.driver_connection._conn.set_trace_callback(
+            lambda sql: seen.append((sql.split()[0].upper(), threading.get_ident() == loop_thread))
+        )
+
+    async with db.read() as session:
+        await trace(session)
+        await session.exec(text("SELECT 2"))
+    reads, seen[:] = list(seen), []
+    async with db.engine.connect() as connection:  # BEGIN IMMEDIATE is traced from the start
+        raw = await connection.get_raw_connection()
+        raw.driver_connection._conn.set_trace_callback(
+            lambda sql: seen.append((sql.split()[0].upper(), threading.get_ident() == loop_thread))
+        )
+    async with db.write() as session:
+        await session.exec(text("SELECT 1"))
+        await session.exec(text("CREATE TABLE probe_thread (id INTEGER PRIMARY KEY)"))
+    writes = list(seen)
+    async with db.read() as session:  # the same pooled connection reads inline again
+        await trace(session)
+        await session.exec(text("SELECT 3"))
+    again = seen[len(writes) :]
+    assert ("SELECT", True) in reads and all(on_loop for _, on_loop in reads)
+    assert ("BEGIN", False) in writes and ("COMMIT", False) in writes
+    assert ("SELECT", True) in writes and ("CREATE", True) in writes
+    assert [sql for sql, on_loop in writes if not on_loop] == ["BEGIN", "COMMIT"]
+    assert ("SELECT", True) in again
+
+
 async def test_concurrent_read_then_write_never_fails_with_locked(db: Database) -> None:
     async with db.write() as session:
         await session.exec(

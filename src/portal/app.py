@@ -30,7 +30,7 @@ from portal.registrations.errors import DraftTooLarge
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
-from portal.web import auth, errors, front, security, sessions, templating
+from portal.web import auth, dependencies, errors, front, security, sessions, templating
 from portal.web.links import Links
 
 logger = logging.getLogger("portal")
@@ -49,6 +49,7 @@ def create_app(
     """The portal: its routes, its dependencies, and what ``portal.composition`` puts together
     (periodic jobs, what Accounts is told about the other domains)."""
     settings.check()
+    dependencies.install()  # plain-function dependencies resolved without a task group
     db = Database(settings.database_url, busy_timeout_ms=settings.database_busy_timeout_ms)
     renderer = Renderer(settings.pdf_font_dir, settings.pdf_concurrency)  # its workers: PDFs
     environment = templating.build_environment(settings)
@@ -59,6 +60,7 @@ def create_app(
     def engine_callback(engine: JinjaTemplateEngine) -> None:
         engine.register_template_callable("pop_flashes", templating.pop_flashes)
         engine.register_template_callable("current_account_id", templating.current_account_id)
+        engine.engine.globals["url_for"] = templating.cached_url_for()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

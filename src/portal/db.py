@@ -14,9 +14,11 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiosqlite
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -94,7 +96,7 @@ class Database:
             path = make_url(url).database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+            kwargs.update(self._sqlite_connect(url))
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         # Read-mostly data kept in memory (``cached``): name -> (catalog version, value).
@@ -112,8 +114,15 @@ class Database:
         await self.engine.dispose()
         kwargs: dict[str, object] = {"poolclass": NullPool}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": self.busy_timeout_ms / 1000}
+            kwargs.update(self._sqlite_connect(self.url))
         self._build(create_async_engine(self.url, **kwargs))
+
+    def _sqlite_connect(self, url: str) -> dict[str, object]:
+        """How the engine opens a SQLite connection: on a file, an ``InlineConnection``."""
+        path = _sqlite_file(url)
+        if path is None:  # in memory: aiosqlite as it is
+            return {"connect_args": {"timeout": self.busy_timeout_ms / 1000}}
+        return {"async_creator": partial(_inline_connection, path, self.busy_timeout_ms)}
 
     def _build(self, engine: AsyncEngine) -> None:
         self.engine: AsyncEngine = engine
@@ -235,6 +244,48 @@ async def _version_of(session: AsyncSession) -> int:
     return (await connection.exec_driver_sql(_VERSION_SQL)).scalar() or 0
 
 
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, whose statements run on the event loop's own thread, except the
+    two that may wait: a write's BEGIN IMMEDIATE (for the write lock, up to the busy timeout)
+    and its COMMIT (which syncs the file), which run in aiosqlite's thread as before.
+
+    Each statement handed to aiosqlite's thread costs about five hand-offs between threads
+    (cursor, execute, fetch, close, each a queue put and a ``call_soon_threadsafe`` back): a
+    third of a logged-in wizard tab's CPU for its two reads, half of a save's for its 14
+    statements (bench/RESULTS.md, issue 12). A statement runs no faster in another thread. In
+    WAL mode a reader never waits for the writer; and once BEGIN IMMEDIATE has taken the write
+    lock, a write statement only changes pages in memory and appends to the WAL, nothing it
+    waits for: so the loop never waits for a lock or a sync, and a save costs two hand-offs.
+    ``inline`` is turned off around those two statements (the engine's "begin" hook, commit)."""
+
+    inline = False  # until connected: the pragmas (journal_mode=WAL) may wait for a lock
+
+    async def _execute(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self.inline:
+            return await super()._execute(fn, *args, **kwargs)
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def commit(self) -> None:
+        """In aiosqlite's thread: COMMIT syncs the file (synchronous=FULL)."""
+        self.inline = False
+        try:
+            await super().commit()
+        finally:
+            self.inline = True
+
+
+async def _inline_connection(path: str, busy_timeout_ms: int) -> aiosqlite.Connection:
+    # Opened in aiosqlite's thread and used from the loop's too: check_same_thread=False.
+    connector = partial(
+        sqlite3.connect, path, timeout=busy_timeout_ms / 1000, check_same_thread=False
+    )
+    connection = InlineConnection(connector, iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+    return await connection
+
+
 def _sqlite_file(url: str) -> str | None:
     path = make_url(url).database
     return path if path and path != ":memory:" else None
@@ -252,10 +303,22 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int = BUSY_TIMEO
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
+        driver = getattr(dbapi_connection, "_connection", None)
+        if isinstance(driver, InlineConnection):
+            driver.inline = True  # connected: reads from now on run on the loop's thread
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         write = conn.get_execution_options().get(_WRITE_OPTION, False)
+        driver = conn.connection.driver_connection
+        if write and isinstance(driver, InlineConnection):
+            # BEGIN IMMEDIATE may wait for the write lock: in aiosqlite's thread.
+            driver.inline = False
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                driver.inline = True
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 

@@ -35,14 +35,28 @@ def security_headers(*, https: bool) -> BeforeMessageSendHookHandler:
     headers_to_set = dict(SECURITY_HEADERS)
     if https:
         headers_to_set["strict-transport-security"] = STRICT_TRANSPORT_SECURITY
+    # Appended as they are when the response has none of them (always, so far): one pass over
+    # the response's headers instead of a search per header.
+    encoded = [(name.encode(), value.encode()) for name, value in headers_to_set.items()]
+    names = {name for name, _ in encoded}
+    no_cache = (b"cache-control", b"no-cache")
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
+        raw = message.get("headers")
+        static = scope.get("path", "").startswith("/static/")
+        if isinstance(raw, list):
+            present = {name.lower() for name, _ in raw}
+            if not present & names:
+                raw.extend(encoded)
+                if not static and b"cache-control" not in present:
+                    raw.append(no_cache)
+                return
         headers = MutableScopeHeaders.from_message(message)
         for name, value in headers_to_set.items():
             headers[name] = value
-        if not scope.get("path", "").startswith("/static/") and "cache-control" not in headers:
+        if not static and "cache-control" not in headers:
             headers["cache-control"] = "no-cache"
 
     return add_security_headers

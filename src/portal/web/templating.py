@@ -1,13 +1,25 @@
-"""The Jinja environment: static URLs with a content version, French dates, flashes."""
+"""The Jinja environment: static URLs with a content version, French dates, flashes, and what
+makes a page cheap to render (bench/RESULTS.md, issue 12): the form macros imported once without
+the page's context, long option lists drawn once, route paths without parameters reversed once."""
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Undefined,
+    pass_context,
+    select_autoescape,
+)
+from markupsafe import Markup
 
 from portal.dates import date_fr, paris
 from portal.settings import Settings
@@ -51,7 +63,14 @@ def build_environment(settings: Settings) -> Environment:
         version = known.get(name) or static_version(static_dir, name)
         return f"/static/{name}?v={version}"
 
-    env.globals.update(static_url=static_url, settings=settings)
+    env.globals.update(
+        static_url=static_url,
+        settings=settings,
+        forms=MacroModule(env, FORMS, keep=settings.is_production),
+        csrf_field=csrf_field,
+        with_lazy_lists=with_lazy_lists,
+        option_tags=option_tags,
+    )
     env.filters.update(paris=paris, date_fr=date_fr)
     return env
 
@@ -67,3 +86,125 @@ def current_account_id(context: dict[str, Any]) -> int | None:
     request = context.get("request")
     state = request.scope.get(SCOPE_KEY) if request is not None else None
     return state.account_id if state is not None else None
+
+
+# -- the form macros without the page's context -------------------------------------------------
+# ``forms`` is a global: _macros/forms.html.j2 as a module built once, without any page's context,
+# instead of base.html.j2 importing it *with context*, which Jinja re-ran at every render (≈ 7 %
+# of a public page's CPU; an import without context still cost ≈ 8 % in Jinja's check of the
+# globals). The two things the macros took from the page's context are the functions below:
+# Jinja hands a ``pass_context`` function the context of the template that calls it, the page's.
+FORMS = "_macros/forms.html.j2"
+
+
+class MacroModule:
+    """A template's macros as a global (``forms.input(…)``). Kept once built (``keep``, in
+    production); otherwise taken from Jinja at each use, so an edited template is picked up."""
+
+    def __init__(self, env: Environment, name: str, *, keep: bool) -> None:
+        self._env = env
+        self._name = name
+        self._keep = keep
+        self._module: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = self._module
+        if module is None:
+            module = self._env.get_template(self._name).module
+            if self._keep:
+                self._module = module
+        return getattr(module, attribute)
+
+
+@pass_context
+def csrf_field(context: Any) -> Markup:
+    """``forms.csrf()``: the hidden CSRF field of the page being rendered."""
+    token = context.call(context.resolve("csrf_token"))  # as ``{{ csrf_token() }}`` would
+    return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token)
+
+
+def with_lazy_lists(select: Callable[..., Markup]) -> Callable[..., Markup]:
+    """``forms.select(…)``: the macro, given the page's ``lazy_lists`` (the wizard's fragments
+    draw a long reference list with its chosen option only, see the macro)."""
+
+    @pass_context
+    def select_with_lists(context: Any, *args: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("lazy_lists", context.get("lazy_lists") or ())
+        return select(*args, **kwargs)
+
+    return select_with_lists
+
+
+# -- long option lists drawn once -----------------------------------------------------------------
+# A select's options: ``    <option value="V"[ selected]>TEXT</option>`` a line, as the macro's
+# loop wrote them. A long list (countries, nationalities: ~250 each) is drawn once and kept by
+# content; a page then only inserts " selected" where its value is.
+LONG_LIST = 32
+_DRAWN: OrderedDict[tuple[Any, ...], tuple[Markup, dict[str, list[int]]]] = OrderedDict()
+_DRAWN_MAX = 64
+_OPTION = Markup('    <option value="{}"')
+_OPTION_END = Markup(">{}</option>\n")
+_SELECTED = Markup(" selected")
+
+
+def _draw(options: Any) -> tuple[Markup, dict[str, list[int]]]:
+    parts: list[Markup] = []
+    offsets: dict[str, list[int]] = {}
+    length = 0
+    for value, text in options:
+        head = _OPTION.format(value)
+        offsets.setdefault(str(value), []).append(length + len(head))
+        line = head + _OPTION_END.format(text)
+        parts.append(line)
+        length += len(line)
+    return Markup("").join(parts), offsets
+
+
+def option_tags(options: Any, selected: Any = "") -> Markup:
+    """The ``<option>`` lines of a select (its placeholder apart), ``selected`` marked."""
+    key: tuple[Any, ...] | None = None
+    if isinstance(options, list | tuple) and len(options) >= LONG_LIST:
+        try:
+            key = tuple(tuple(pair) for pair in options)
+            drawn = _DRAWN.get(key)
+        except TypeError:  # an unhashable value: drawn each time
+            key, drawn = None, None
+    else:
+        drawn = None
+    if drawn is None:
+        drawn = _draw(key if key is not None else options)
+        if key is not None:
+            _DRAWN[key] = drawn
+            if len(_DRAWN) > _DRAWN_MAX:
+                _DRAWN.popitem(last=False)
+    elif key is not None:
+        _DRAWN.move_to_end(key)
+    html, offsets = drawn
+    at = offsets.get(str(selected), ())
+    if not at:
+        return html
+    pieces: list[Markup] = []
+    start = 0
+    for offset in at:
+        pieces += [html[start:offset], _SELECTED]
+        start = offset
+    pieces.append(html[start:])
+    return Markup("").join(pieces)
+
+
+def cached_url_for() -> Callable[..., str]:
+    """The ``url_for`` of templates (one per app): a route without path parameters is reversed
+    once (the menu alone asks for four at every render), the others as Litestar does."""
+    known: dict[str, str] = {}
+
+    @pass_context
+    def url_for(context: Any, route_name: Any, /, **path_parameters: Any) -> str:
+        reverse = context["request"].app.route_reverse
+        if path_parameters or not isinstance(route_name, str):
+            return reverse(route_name, **path_parameters)
+        path = known.get(route_name)
+        if path is None:
+            path = known[route_name] = reverse(route_name)
+        return path
+
+    return url_for

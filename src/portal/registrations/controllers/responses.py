@@ -12,7 +12,6 @@ from typing import Any
 from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Response, Template
-from markupsafe import Markup, escape
 
 from portal.accounts import throttling
 from portal.db import Database
@@ -136,34 +135,6 @@ def _lazy_lists(request: HTMXRequest, choices: Any) -> list[tuple[list[tuple[str
     ]
 
 
-LONG_LIST = 50  # options: below this, the select macro's own loop is as cheap
-_BUILT_OPTIONS: dict[int, tuple[list[tuple[str, str]], str]] = {}
-
-
-def options_html(options: Any, selected: Any) -> Markup | None:
-    """A long reference list's ``<option>`` elements as the select macro writes them, built once
-    per list object (the catalog snapshot keeps the same list until the catalog changes), the
-    chosen value marked: a whole tab's page no longer escapes ~500 options at every render
-    (≈ 20 % of a wizard tab GET's event-loop samples, bench/RESULTS.md). None for a short list
-    (the macro's loop draws it)."""
-    if not isinstance(options, list) or len(options) < LONG_LIST:
-        return None
-    built = _BUILT_OPTIONS.get(id(options))
-    if built is None or built[0] is not options:
-        html = "".join(
-            f'\n    <option value="{escape(value)}">{escape(text)}</option>'
-            for value, text in options
-        )
-        if len(_BUILT_OPTIONS) >= 32:  # lists replaced by a newer snapshot: start again
-            _BUILT_OPTIONS.clear()
-        built = _BUILT_OPTIONS[id(options)] = (options, html)
-    html = built[1]
-    if selected is not None and str(selected) != "":
-        chosen = f'<option value="{escape(selected)}">'
-        html = html.replace(chosen, chosen[:-1] + " selected>")
-    return Markup(html)  # noqa: S704 (every value and text escaped above)
-
-
 async def limit_saves(db: Database, settings: Settings, account_id: int, now: datetime) -> None:
     """The "Enregistrer" button is limited per account, never per address (a whole class saves from its
     school's one address): the same token bucket as the limits per address, keyed by account.
@@ -215,7 +186,6 @@ def _page(request: HTMXRequest, shown: Show, *, moved: bool = False) -> Template
         "title": tab_title(steps_, step, where_label(shown.loaded.registration)),
         "is_fragment": wants_fragment(request),
         "lazy_lists": _lazy_lists(request, wizard.choices) if wants_fragment(request) else [],
-        "options_html": options_html,
         # The communes of the postal code, sent apart in a fragment like the long lists.
         "communes_url": (
             partial(list_url, request, COMMUNES_LIST) if wants_fragment(request) else None
