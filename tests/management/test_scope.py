@@ -111,6 +111,18 @@ def named_routes(app, parameter: str) -> dict[str, set[str]]:  # type: ignore[no
     return found
 
 
+def test_the_whole_back_office_lives_under_gestion(app) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: everything under /gestion (a proxy or a firewall can fence it by path)."""
+    outside = {
+        (handler.name, route.path)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if (handler.name or "").startswith("management:")
+        and not (route.path == "/gestion" or route.path.startswith("/gestion/"))
+    }
+    assert outside == set()
+
+
 def other_parameters(app, name: str, parameter: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """The route's other integer path parameters (a piece, a file), set to 1."""
     for route in app.routes:

@@ -163,7 +163,7 @@ class ManagementController(Controller):
         return _withdraw_page(request, found, {}, {})
 
     @post(
-        "/inscriptions/{registration_id:int}/desinscrire",
+        "/gestion/inscriptions/{registration_id:int}/desinscrire",
         name="management:withdraw",
         status_code=200,
     )
@@ -208,7 +208,7 @@ class ManagementController(Controller):
         return _identity_page(request, found, ctx, values, {})
 
     @post(
-        "/inscriptions/{registration_id:int}/identite", name="management:identity", status_code=200
+        "/gestion/inscriptions/{registration_id:int}/identite", name="management:identity", status_code=200
     )
     async def identity(
         self,
