@@ -208,7 +208,9 @@ class ManagementController(Controller):
         return _identity_page(request, found, ctx, values, {})
 
     @post(
-        "/gestion/inscriptions/{registration_id:int}/identite", name="management:identity", status_code=200
+        "/gestion/inscriptions/{registration_id:int}/identite",
+        name="management:identity",
+        status_code=200,
     )
     async def identity(
         self,
