@@ -167,19 +167,22 @@ def test_catalog_without_javascript(page_nojs: Page, live_server) -> None:  # ty
     page.locator("#champ-examen-code").fill("NOJS1")
     page.get_by_role("button", name="Créer l'examen").click()
     expect(page.get_by_role("heading", level=1, name="DOUBLON")).to_be_visible()
-    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.locator("#champ-secteur-code").fill("S1")
     page.locator("#champ-secteur-name").fill("SECTEUR SANS SCRIPT")
     page.get_by_role("button", name="Ajouter le secteur").click()
     expect(page.get_by_text("Le secteur est enregistré.")).to_be_visible()
     page.get_by_role("link", name=re.compile("SECTEUR SANS SCRIPT")).click()
     expect(page.get_by_role("heading", level=1, name="Modifier le secteur S1")).to_be_visible()
-    wait_for_htmx(page)  # the boosted page swapped and settled before typing
     page.get_by_role("button", name="Supprimer le secteur S1").click()
     expect(page.get_by_text("Le secteur est supprimé.")).to_be_visible()
     expect(page.get_by_text("Aucun secteur.")).to_be_visible()
     page.get_by_role("button", name="Supprimer l'examen NOJS1").click()
     expect(page.get_by_text("L'examen est supprimé.")).to_be_visible()
+    # Pièces demandées by plain forms: an empty one is refused, field by field, in French.
+    page.get_by_role("link", name="Pièces demandées").click()
+    expect(page.get_by_role("heading", level=1, name="Pièces demandées")).to_be_visible()
+    page.get_by_role("button", name="Enregistrer la pièce").click()
+    expect(page.get_by_role("heading", name=re.compile("Le formulaire contient"))).to_be_visible()
 
 
 def test_catalog_by_keyboard_only(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
