@@ -307,6 +307,11 @@ def test_stale_token_on_modifier_mon_compte_says_so_and_keeps_what_was_typed(
     page.goto("/compte/modifier")
     usage = page.locator("#champ-usage-name")
     usage.fill("TALU-NOUVEAU")
+    # Leave the field first: its inline check runs now, with the valid token. Clicking
+    # "Enregistrer" straight from the field sends the check too, and the alert its 403 brings
+    # can move the button between mouse down and up, so that the click never lands.
+    usage.press("Tab")
+    wait_for_htmx(page)
     stale = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     page.context.clear_cookies(name="csrftoken")
     other = page.context.new_page()
