@@ -208,3 +208,30 @@ async def test_the_communes_of_a_postal_code_come_apart_in_a_fragment(
     assert unknown.status_code == 200 and "<option" not in unknown.text
     page = unescape((await client.get(f"{base}/identification")).text)
     assert "78270-BENNECOURT" in page and "listes/communes" not in page
+
+
+async def test_a_tab_builds_no_template_module_per_render(
+    client, app, candidate, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The form macros and the recalled account's parts are globals built once: a template that
+    imported them (with context, or without) had Jinja build a module at every render (issue 12)."""
+    from jinja2 import Template
+
+    base = await _draft(client, app)
+    # the globals are built at their first use, not counted
+    assert (await client.get(f"{base}/identification")).status_code == 200
+    built: list[str] = []
+    original = Template.make_module
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "make_module", counting)
+    for _ in range(3):
+        page = await client.get(f"{base}/identification")
+        fragment = await client.htmx_get(f"{base}/identification")
+        assert page.status_code == fragment.status_code == 200
+    assert 'id="rappel-identite"' in page.text and 'href="/compte/modifier"' in page.text
+    assert 'id="rappel-identite" data-hx-preserve></div>' in fragment.text  # its placeholder
+    assert built == []

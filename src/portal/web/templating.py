@@ -67,6 +67,7 @@ def build_environment(settings: Settings) -> Environment:
         static_url=static_url,
         settings=settings,
         forms=MacroModule(env, FORMS, keep=settings.is_production),
+        recalled=MacroModule(env, RECALLED, keep=settings.is_production),
         csrf_field=csrf_field,
         with_lazy_lists=with_lazy_lists,
         option_tags=option_tags,
@@ -95,6 +96,9 @@ def current_account_id(context: dict[str, Any]) -> int | None:
 # globals). The two things the macros took from the page's context are the functions below:
 # Jinja hands a ``pass_context`` function the context of the template that calls it, the page's.
 FORMS = "_macros/forms.html.j2"
+# The same for the account's data recalled on the wizard's Identification tab (two imports *with
+# context* a tab, each re-run at every render before).
+RECALLED = "registrations/partials/_recalled.html.j2"
 
 
 class MacroModule:
