@@ -406,10 +406,23 @@ async def test_a_session_catalog_round_trip_to_next_year(client, app, world, clo
     async with db.read() as session:
         exam = await session.get(ExamSession, current.session_id)
     year = exam.year  # type: ignore[union-attr]
+    # Labels a spreadsheet would read as a formula, or that start with its quoting apostrophe.
+    formula, quoted = '=HYPERLINK("http://exemple.invalid")', "'Attestation"
+    async with db.write() as session:
+        pieces = (
+            await session.exec(
+                select(Piece)
+                .where(Piece.session_id == current.session_id, Piece.academy_code == "versailles")
+                .order_by(Piece.position, Piece.id)
+            )
+        ).all()
+        pieces[0].label, pieces[0].group_label = formula, quoted
+        session.add(pieces[0])
     await manager_login(client, VERSAILLES_MANAGER)
     exported = await client.get(app.route_reverse("management:catalog_export") + f"?session={year}")
     assert exported.status_code == 200 and exported.headers["content-type"] == "application/zip"
     parts = _parts(exported.content)
+    assert "'=HYPERLINK(" in parts["pieces.csv"] and ";''Attestation" in parts["pieces.csv"]
     assert set(parts) == {
         "examens.csv",
         "secteurs.csv",
@@ -516,6 +529,7 @@ async def test_a_session_catalog_round_trip_to_next_year(client, app, world, clo
     )
     assert again["periodes.csv"] == moved["periodes.csv"]
     assert again["pieces.csv"] == moved["pieces.csv"]
+    assert (formula, quoted) in {(p.label, p.group_label) for p in pieces}  # read back as written
 
 
 @pytest.mark.parametrize("email", [RENNES_MANAGER])

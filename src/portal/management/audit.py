@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.dates import paris
 from portal.management.models import AuditEntry
 from portal.management.scope import Scope
+from portal.management.spreadsheet import cell
 
 
 class Action:
@@ -155,12 +156,6 @@ CSV_HEADER = (
 )
 
 
-def _cell(value: Any) -> str:
-    """A spreadsheet must not read a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(lines: list[Line]) -> bytes:
     """One row per changed value (an entry without one: one row), UTF-8 with a BOM, ``;``."""
     buffer = io.StringIO()
@@ -177,5 +172,5 @@ def to_csv(lines: list[Line]) -> bytes:
         )
         changes = item.changes or [("", "", "")]
         for field, before, after in changes:
-            writer.writerow([_cell(v) for v in (*start, field, before, after, entry.reason or "")])
+            writer.writerow([cell(v) for v in (*start, field, before, after, entry.reason or "")])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -26,6 +26,7 @@ from portal.db import Database
 from portal.management import audit
 from portal.management.catalog import overlap_message, write_catalog
 from portal.management.scope import Scope
+from portal.management.spreadsheet import cell, read_cell
 
 COLUMNS = ("examen", "secteur", "session", "academie", "ouverture", "fermeture")
 MAX_LINES = 2000
@@ -51,7 +52,8 @@ async def export_year(session: AsyncSession, scope: Scope, year: int) -> bytes:
     writer.writerow(COLUMNS)
     for period, specialty, qualification, exam in (await session.exec(statement)).all():
         writer.writerow(
-            (
+            cell(v)
+            for v in (
                 qualification.code,
                 specialty.code,
                 exam.year,
@@ -105,7 +107,7 @@ def read_rows(data: bytes, columns: tuple[str, ...], prefix: str = "") -> list[l
         )
     if len(rows) - 1 > MAX_LINES:
         raise ImportRefused([prefix + f"Le fichier dépasse {MAX_LINES} lignes."])
-    return rows[1:]
+    return [[read_cell(c) for c in row] for row in rows[1:]]
 
 
 async def import_periods(db: Database, scope: Scope, now: datetime, data: bytes) -> int:

@@ -23,6 +23,7 @@ from portal.catalog.models import Session as ExamSession
 from portal.dates import PARIS, date_fr, paris
 from portal.forms import ascii_digits, clean_text, parse_date
 from portal.management.scope import Scope, academies_in_scope
+from portal.management.spreadsheet import cell
 from portal.pieces.models import Piece, PieceStatus, PieceUpload, RegistrationPiece
 from portal.registrations.models import Registration
 
@@ -412,12 +413,6 @@ CSV_HEADER = (
 )
 
 
-def _cell(value: Any) -> str:
-    """A spreadsheet must not read a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(rows: list[Row]) -> bytes:
     """UTF-8 with a BOM, ``;`` between cells, CRLF, dates as JJ/MM/AAAA HH:MM in Paris time:
     what a French spreadsheet opens as it is."""
@@ -427,7 +422,7 @@ def to_csv(rows: list[Row]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _cell(v)
+                cell(v)
                 for v in (
                     row.candidate_number,
                     row.registration_number,

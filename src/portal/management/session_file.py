@@ -61,6 +61,7 @@ from portal.management.catalog_rules import (
     yes_no,
 )
 from portal.management.scope import Scope
+from portal.management.spreadsheet import cell
 from portal.pieces.models import Piece
 
 MAX_BYTES = 5_000_000  # a year's catalog is a few hundred lines
@@ -131,7 +132,7 @@ def _csv(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([cell(v) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
