@@ -38,6 +38,10 @@ from portal.registrations.wizard import reference_lists
 from portal.settings import Settings
 from portal.web.auth import current_account_id, requires_account
 from portal.web.htmx import wants_fragment
+from portal.web.sessions import get_session
+
+# The key of the draft this browser abandoned last (session).
+ABANDONED_DRAFT = "abandoned_draft"
 
 
 class RegistrationsController(Controller):
@@ -144,7 +148,15 @@ class RegistrationsController(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         account_id = current_account_id(request)
-        return respond(request, await flow.abandon(db, account_id, key, now))
+        outcome = await flow.abandon(db, account_id, key, now)
+        session = get_session(request)
+        if isinstance(outcome, flow.Leave):
+            session[ABANDONED_DRAFT] = key
+        elif session.get(ABANDONED_DRAFT) == key:
+            # "Abandonner" pressed twice (a double click without JavaScript): the first press
+            # did it, and its message is still to be shown on "Mes inscriptions".
+            outcome = flow.Leave(flow.Place.list)
+        return respond(request, outcome)
 
     @get("/inscriptions/brouillon/{key:str}/apercu", name="registrations:preview")
     async def preview(
