@@ -58,3 +58,19 @@ class CompiledTemplates(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+def count_template_modules(monkeypatch: Any) -> list[str]:
+    """The names of the templates Jinja builds a module of from now on (an ``import``), as a
+    list that fills as pages render (issue 12: none should be built per render)."""
+    from jinja2 import Template
+
+    built: list[str] = []
+    original = Template.make_module
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "make_module", counting)
+    return built

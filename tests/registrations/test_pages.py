@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 
+from tests._support.web import count_template_modules
 from tests.registrations.conftest import IDENTIFICATION, SITUATION, location, log_in, period_id
 
 PAGE_BUDGET = 8 * 1024
@@ -215,19 +216,10 @@ async def test_a_tab_builds_no_template_module_per_render(
 ) -> None:  # type: ignore[no-untyped-def]
     """The form macros and the recalled account's parts are globals built once: a template that
     imported them (with context, or without) had Jinja build a module at every render (issue 12)."""
-    from jinja2 import Template
-
     base = await _draft(client, app)
     # the globals are built at their first use, not counted
     assert (await client.get(f"{base}/identification")).status_code == 200
-    built: list[str] = []
-    original = Template.make_module
-
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        built.append(self.name)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Template, "make_module", counting)
+    built = count_template_modules(monkeypatch)
     for _ in range(3):
         page = await client.get(f"{base}/identification")
         fragment = await client.htmx_get(f"{base}/identification")

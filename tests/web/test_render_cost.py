@@ -10,6 +10,7 @@ from litestar.di import Provide
 from markupsafe import Markup
 
 from portal.web import dependencies, templating
+from tests._support.web import count_template_modules
 
 # The macro's former loop, the reference the drawn options must match byte for byte.
 LOOP = (
@@ -82,16 +83,7 @@ def test_a_level_with_an_async_dependency_keeps_the_task_group() -> None:
 
 async def test_form_macros_are_built_once(client, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """base.html.j2 no longer imports them with the page's context (re-run at every render)."""
-    from jinja2 import Template
-
-    built: list[str] = []
-    original = Template.make_module
-
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        built.append(self.name)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Template, "make_module", counting)
+    built = count_template_modules(monkeypatch)
     for _ in range(3):
         page = await client.get("/connexion")
         assert page.status_code == 200
