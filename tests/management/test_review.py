@@ -256,3 +256,39 @@ async def test_candidates_and_visitors_never_reach_the_review(
     for url in posts:
         assert (await client.submit(url, {"status": "compliant"})).status_code == 404, url
     assert await audit_entries(app.state.db) == []
+
+
+async def test_a_status_set_by_mistake_is_taken_back(client, app, world, clock) -> None:  # type: ignore[no-untyped-def]
+    """A postal piece marked "Reçue" that never came: "Aucun statut" takes it back, with its date
+    of receipt; the journal says so and the candidate sees no status again (guide, case 1)."""
+    db = app.state.db
+    pieces = await add_pieces(db, world, clock)
+    await manager_login(client, VERSAILLES_MANAGER)
+    registration_id, piece_id = world.versailles.id, pieces.postal.id
+    url = app.route_reverse(
+        "management:piece_review", registration_id=registration_id, piece_id=piece_id
+    )
+    page_url = app.route_reverse("management:pieces", registration_id=registration_id)
+    choice = 'value="aucun"'
+    before = unescape((await client.get(page_url)).text)
+    assert 'value="received"' in before and choice not in before  # nothing to take back yet
+    marked = await client.submit(url, {"status": "received", "received_on": today(clock)})
+    assert marked.status_code == 303
+    offered = unescape((await client.get(page_url)).text)
+    assert choice in offered and "Aucun statut" in offered
+
+    taken_back = await client.submit(url, {"status": "aucun", "received_on": "32/13/2026"})
+    assert taken_back.status_code == 303  # the date is not asked for, so never wrong
+    row = await standing(db, registration_id, piece_id)
+    assert row is not None and row.status is None and row.received_on is None
+    assert "Statut enregistré : Aucun statut." in unescape((await client.get(page_url)).text)
+    last = (await audit_entries(db))[-1]
+    label = "Extrait de casier judiciaire"
+    assert last.before[f"{label} : statut"] == "Reçue"
+    assert last.before[f"{label} : date de réception"] == today(clock)
+    assert last.after[f"{label} : statut"] is None
+    assert last.after[f"{label} : date de réception"] is None
+    await client.submit(app.route_reverse("accounts:logout"))
+    await candidate_login(client, VERSAILLES_CANDIDATE)
+    mine = unescape((await client.get(app.route_reverse("pieces:list"))).text)
+    assert label in mine and "Reçue" not in mine

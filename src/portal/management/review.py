@@ -33,6 +33,10 @@ STATUS_CHOICES = {
     PieceStatus.non_compliant.value: "Non conforme",
     PieceStatus.compliant.value: "Conforme",
 }
+# Back to the guide's case 1, "aucun statut n'est positionné": a status set by mistake (a postal
+# piece marked "Reçue" that never came) is taken back; offered once a piece has a status.
+NO_STATUS = "aucun"
+REVIEW_CHOICES = {**STATUS_CHOICES, NO_STATUS: "Aucun statut"}
 
 
 def today(now: datetime) -> date:
@@ -44,9 +48,13 @@ def today(now: datetime) -> date:
 class Decision:
     """A manager's status on one piece, cleaned."""
 
-    status: PieceStatus
+    status: PieceStatus | None  # None: back to "aucun statut", without a date of receipt
     comment: str
     received_on: date | None
+
+    @property
+    def label(self) -> str:
+        return REVIEW_CHOICES[self.status.value if self.status else NO_STATUS]
 
 
 def parse_decision(
@@ -56,6 +64,8 @@ def parse_decision(
     ``received_on``)."""
     errors: dict[str, str] = {}
     raw = clean_text(values.get("status"))
+    if raw == NO_STATUS:
+        return Decision(None, "", None), {}
     status = PieceStatus(raw) if raw in STATUS_CHOICES else None
     if status is None:
         errors["status"] = "Choisissez le statut de la pièce : Reçue, Non conforme ou Conforme."
@@ -124,7 +134,7 @@ async def apply(
     _, view = await piece_of(session, found, piece_id, now)
     before = _state(view.standing)
     received_on = decision.received_on
-    if received_on is None and decision.status != PieceStatus.non_compliant:
+    if received_on is None and decision.status not in (None, PieceStatus.non_compliant):
         received_on = view.standing.received_on if view.standing else None
     standing = await pieces.set_status(
         session,

@@ -196,8 +196,8 @@ async def set_status(
     received_on: date | None = None,
 ) -> RegistrationPiece:
     """Reçue, Non conforme (with "Information du gestionnaire") or Conforme, and the "Date de
-    réception". "Non conforme" reopens the piece: a new upload, then "J'ai fourni toutes mes
-    pièces" again."""
+    réception"; or no status again (None), without a date of receipt. "Non conforme" reopens
+    the piece: a new upload, then "J'ai fourni toutes mes pièces" again."""
     pieces = {p.id: p for p in await applicable_pieces(session, registration)}
     piece = pieces.get(piece_id)
     if piece is None:
@@ -205,7 +205,9 @@ async def set_status(
     standing = await _standing(session, registration, piece, now)
     standing.status = status.value if status else None
     standing.manager_comment = comment.strip()[:500] if status == PieceStatus.non_compliant else ""
-    if received_on is not None:
+    if status is None:
+        standing.received_on = None
+    elif received_on is not None:
         standing.received_on = received_on
     if status == PieceStatus.non_compliant:
         standing.validated_at = None

@@ -89,8 +89,7 @@ class ReviewController(Controller):
                 errors = {"status": exc.message}
         if errors:
             return await _answer(request, db, found, now, piece_id, data, errors, None)
-        label = review.STATUS_CHOICES[decision.status.value]  # type: ignore[union-attr]
-        notice = f"Statut enregistré : {label}."
+        notice = f"Statut enregistré : {decision.label}."  # type: ignore[union-attr]
         if wants_fragment(request):
             return await _answer(request, db, found, now, piece_id, {}, {}, notice)
         return see_other(
@@ -182,7 +181,7 @@ async def _page(
             "found": found,
             "groups": groups,
             "today": date_fr(review.today(now)),
-            "choices": review.STATUS_CHOICES,
+            "choices": review.REVIEW_CHOICES,
             "errors_of": {piece_id: errors} if errors else {},
             "values_of": {piece_id: values} if errors else {},
             "page_errors": page_errors,
@@ -225,7 +224,7 @@ def _piece_context(
         "found": found,
         "view": view,
         "today": date_fr(review.today(now)),
-        "choices": review.STATUS_CHOICES,
+        "choices": review.REVIEW_CHOICES,
         "values": values,
         "errors": errors,
         "notice": notice,
