@@ -78,15 +78,21 @@ async def prepare(base: str, email: str, period: int) -> tuple[httpx.AsyncClient
 
 async def save(client: httpx.AsyncClient, url: str) -> int:
     """Press "Enregistrer": 303 to N° Inscription, 0 when the server died under the request, or
-    the status answered (503 when the write lock was not had within the busy timeout)."""
+    the status answered (503 when the write lock was not had within the busy timeout).
+
+    A press sent again after a press whose answer was lost (the server killed between its commit
+    and its answer) finds the registration saved: 303 to that registration ("déjà été
+    enregistrée : la voici"), counted as saved too; anywhere else is -1."""
     try:
         response = await client.post(
             url, data={"_csrf_token": client.cookies["csrftoken"], "action": "enregistrer"}
         )
     except httpx.HTTPError:
         return 0
-    if response.status_code == 303 and not response.headers["location"].endswith("/numero"):
-        return -1
+    if response.status_code == 303:
+        where = response.headers["location"]
+        if not (where.endswith("/numero") or re.fullmatch(r"/mes-inscriptions/[^/?#]+", where)):
+            return -1
     return response.status_code
 
 
