@@ -6,7 +6,8 @@
      is announced (#annonce); inline checks and other swaps announce what they bring;
    - error-summary links focus their field and show its label or legend (as GOV.UK does);
    - Enter in a search field searches;
-   - the account's data recalled on Identification stays on the page between tabs. */
+   - the account's data recalled on Identification stays on the page between tabs;
+   - a press on a submit button is never lost to the inline check of the field it leaves. */
 (function () {
   "use strict";
   var SLOW_MS = 1000;
@@ -124,6 +125,27 @@
       return;
     }
     showAlert(null, serverMessage(xhr), xhr.status >= 500 || xhr.status === 429 ? { label: "Réessayer", run: retryOf(detail) } : null);
+  });
+
+  // Pressing a form's submit button straight from a field leaves the field, which sends its
+  // inline check; the answer, back while the button is still held, may add or take away an error
+  // message and move the button, and the release then lands beside it: the click is lost. The
+  // form is being sent and the server checks every field, so that check is not sent.
+  var pressedSubmit = null;
+  document.addEventListener("pointerdown", function (event) {
+    var target = event.target && event.target.closest ? event.target.closest("button, input[type='submit']") : null;
+    pressedSubmit = target && target.form && target.type === "submit" ? target : null;
+  }, true);
+  document.addEventListener("pointerup", function () {
+    setTimeout(function () { pressedSubmit = null; }, 0);  // after the click it makes
+  }, true);
+  document.addEventListener("pointercancel", function () { pressedSubmit = null; }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = (event.detail || {}).elt;
+    if (pressedSubmit && elt && elt !== pressedSubmit && elt.form === pressedSubmit.form &&
+        elt.matches("input, select, textarea")) {
+      event.preventDefault();
+    }
   });
 
   document.addEventListener("htmx:sendError", function (event) {

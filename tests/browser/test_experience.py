@@ -295,3 +295,28 @@ def test_tampered_token_on_modifier_mon_compte_keeps_what_was_typed(
     expect(page.locator("#flash")).to_contain_text(
         "Vos informations ont été enregistrées.", timeout=20_000
     )
+
+
+def test_a_press_on_the_submit_button_right_after_typing_is_never_lost(
+    page: Page, live_server
+) -> None:  # type: ignore[no-untyped-def]
+    """Pressing "Enregistrer" straight from a field leaves the field: its inline check went out,
+    and its answer, back while the button was still held (a person's click lasts about 100 ms, a
+    check on a good connection less), took the field's error away; the button moved up and the
+    release landed beside it, so the form was never sent. The form being sent, the check is not."""
+    log_in(page, create_candidate(live_server, "exp-press@example.fr"))
+    page.goto("/compte/modifier")
+    confirmation = page.locator("#champ-email-confirmation")
+    confirmation.fill("autre@example.fr")
+    confirmation.press("Tab")
+    expect(page.locator("#champ-email-confirmation-erreur")).to_be_visible()
+    wait_for_htmx(page)
+    confirmation.fill("exp-press@example.fr")  # corrected: its error would go, moving the button
+    box = page.get_by_role("button", name="Enregistrer").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3)
+    page.mouse.down()
+    page.wait_for_timeout(700)  # longer than a check takes to come back
+    page.mouse.up()
+    expect(page.locator("#flash")).to_contain_text("Aucune modification n'a été faite.")
+    assert_accessible(page, "Modifier mon compte, envoyé d'un clic")
