@@ -174,6 +174,18 @@ class Database:
             return (await conn.exec_driver_sql(_VERSION_SQL)).scalar() or 0
 
     def _sqlite_version(self) -> int:
+        row = self.read_inline(_VERSION_SQL, ())
+        return row[0] if row else 0
+
+    @property
+    def reads_inline(self) -> bool:
+        """Whether small reads can skip the engine (:meth:`read_inline`): a SQLite file."""
+        return self._version_path is not None
+
+    def read_inline(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first row of a small read on a SQLite file, by a plain ``sqlite3`` connection of
+        this thread: microseconds, no pool, no thread hop (WAL: readers never wait for the
+        writer; what it sees is what was committed). Values come as SQLite stores them."""
         conn = getattr(self._version_local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
@@ -186,8 +198,8 @@ class Database:
             self._version_local.conn = conn
             with self._version_lock:
                 self._version_connections.append(conn)
-        row = conn.execute(_VERSION_SQL).fetchone()
-        return row[0] if row else 0
+        row: tuple[Any, ...] | None = conn.execute(sql, parameters).fetchone()
+        return row
 
     async def cached(
         self,

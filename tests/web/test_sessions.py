@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from sqlmodel import select
 
-from portal.web.sessions import COOKIE_NAME, WebSession, get_session
+from portal.web.sessions import COOKIE_NAME, SessionMiddleware, WebSession, get_session
 
 PERSONAL = "Jean TALU né le 01/01/2002 à BEUVRY"
 
@@ -156,3 +157,40 @@ async def test_post_without_csrf_token_is_refused(client) -> None:  # type: igno
         "/_test/echo", data={"a": "b"}, headers={"x-csrftoken": client.csrf_token()}
     )
     assert response.status_code == 201
+
+
+async def test_the_session_is_read_without_the_engine_on_sqlite(client, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """Every request with a cookie reads its session: on a SQLite file by a plain sqlite3 read on
+    the event loop's thread, not through SQLAlchemy (issue 12); elsewhere by one Core statement.
+    The instants read back the same either way (the idle and absolute timeouts depend on them)."""
+    from sqlalchemy import event
+
+    await _login(client)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert (await client.get("/_test/whoami")).text == "7:True"
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if "FROM web_session" in s]
+    assert reads == ([] if db.is_sqlite else reads[:1]) and (db.is_sqlite or len(reads) == 1)
+    async with db.read() as session:
+        [stored] = (await session.exec(select(WebSession))).all()
+    middleware = SessionMiddleware(
+        None,  # type: ignore[arg-type]
+        db=db,
+        secret_key="k" * 40,
+        idle=timedelta(minutes=30),
+        absolute=timedelta(hours=12),
+        secure=False,
+        clock=clock,
+    )
+    row = await middleware._row(stored.id)
+    assert (row.account_id, row.data) == (stored.account_id, stored.data) == (7, stored.data)
+    assert row.created_at == stored.created_at and row.created_at.tzinfo is not None
+    assert row.last_seen_at == stored.last_seen_at
+    assert await middleware._row("0" * 64) is None
