@@ -194,6 +194,14 @@ def test_review_without_javascript(page_nojs: Page, live_server) -> None:  # typ
     expect(block(page, case.postal_id).locator(".piece-status")).to_contain_text(
         f"Reçue – Date de réception : {today}"
     )
+    # Marked by mistake: "Aucun statut" takes it back, by plain form too.
+    postal = block(page, case.postal_id)
+    postal.get_by_label("Aucun statut", exact=True).check()
+    postal.get_by_role("button", name=re.compile("Enregistrer le statut")).click()
+    expect(page.get_by_text("Statut enregistré : Aucun statut.")).to_be_visible()
+    status = block(page, case.postal_id).locator(".piece-status")
+    expect(status).to_contain_text("aucun")
+    expect(status).not_to_contain_text("Date de réception")
 
 
 def test_review_by_keyboard_only(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
