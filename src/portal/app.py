@@ -16,7 +16,6 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import OperationalError
@@ -32,6 +31,7 @@ from portal.routes import route_handlers
 from portal.settings import Settings
 from portal.web import auth, dependencies, errors, front, security, sessions, templating
 from portal.web.links import Links
+from portal.web.page_cache import CachingTemplateEngine, PageCache
 
 logger = logging.getLogger("portal")
 
@@ -57,7 +57,10 @@ def create_app(
     accessibility = conformity_state(settings.resources_dir)
     environment.globals["accessibility_state"] = lambda: accessibility
 
-    def engine_callback(engine: JinjaTemplateEngine) -> None:
+    def engine_callback(engine: CachingTemplateEngine) -> None:
+        # Public pages kept as rendered (portal.web.page_cache); in development a template
+        # edited on disk shows on the next request instead.
+        engine.page_cache = PageCache() if settings.is_production else None
         engine.register_template_callable("pop_flashes", templating.pop_flashes)
         engine.register_template_callable("current_account_id", templating.current_account_id)
         engine.engine.globals["url_for"] = templating.cached_url_for()
@@ -128,7 +131,7 @@ def create_app(
         },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(environment),
+            engine=CachingTemplateEngine.from_environment(environment),
             engine_callback=engine_callback,
         ),
         csrf_config=CSRFConfig(

@@ -5,7 +5,9 @@ written through a third Database, as another process would."""
 
 from __future__ import annotations
 
+import collections
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -17,17 +19,21 @@ from portal.app import create_app
 from portal.catalog import service
 from portal.catalog.models import Announcement, OpeningPeriod, Specialty
 from portal.db import Database
+from portal.web.page_cache import PageCache
 from tests._support.web import Client
 
-FEED = "/ouverture-des-services.json"
+OPENINGS = "/ouverture-des-services"
+FEED = f"{OPENINGS}.json"
 
 
 @pytest.fixture
 async def workers(settings, clock, demo) -> AsyncIterator[list[Client]]:  # type: ignore[no-untyped-def]
-    """Two running apps on the test's database, each with its own client."""
+    """Two running apps on the test's database, each with its own client, each keeping its public
+    pages as production does (portal.web.page_cache)."""
     apps = [create_app(settings, clock=clock, run_background_tasks=False) for _ in range(2)]
     clients = []
     for app in apps:
+        app.template_engine.page_cache = PageCache()  # type: ignore[union-attr]
         if not app.state.db.is_sqlite:
             await app.state.db.unpooled()  # the test client runs the app on a loop of its own
         client = Client(app=app, base_url="http://127.0.0.1:8000")
@@ -56,6 +62,13 @@ def feed_states(response) -> dict[tuple[str, str, str], str]:  # type: ignore[no
         (p["qualification"]["code"], p["specialite"]["code"], p["academie"]["code"]): p["etat"]
         for p in json.loads(response.text)["periodes"]
     }
+
+
+async def page_states(client) -> collections.Counter[str]:  # type: ignore[no-untyped-def]
+    """How many periods "Ouverture des services" shows open, upcoming and closed for the BIA."""
+    page = await client.get(f"{OPENINGS}?domaine=G01&qualification=BIA&specialite=SANS")
+    assert page.status_code == 200
+    return collections.Counter(re.findall(r'class="catalog-(open|upcoming|closed)"', page.text))
 
 
 async def _bia(db: Database, academy: str) -> OpeningPeriod:
@@ -96,10 +109,12 @@ async def test_a_new_announcement_shows_on_the_next_request_of_every_worker(
 async def test_a_closed_period_and_an_opened_one_show_on_the_next_request_of_every_worker(
     workers, manager, clock
 ) -> None:  # type: ignore[no-untyped-def]
+    shown_before = []
     for client in workers:
         states = feed_states(await client.get(FEED))
         assert states[("BIA", "SANS", "versailles")] == "ouvert"
         assert states[("BIA", "SANS", "toulouse")] == "à venir"
+        shown_before.append(await page_states(client))
     versailles = await _bia(manager, "versailles")
     toulouse = await _bia(manager, "toulouse")
     async with manager.write() as session:
@@ -112,8 +127,11 @@ async def test_a_closed_period_and_an_opened_one_show_on_the_next_request_of_eve
         states = feed_states(await client.get(FEED))
         assert states[("BIA", "SANS", "versailles")] == "fermé"
         assert states[("BIA", "SANS", "toulouse")] == "ouvert"
-        page = await client.get("/ouverture-des-services?domaine=G01&qualification=BIA")
-        assert page.status_code == 200
+    for client, before in zip(workers, shown_before, strict=True):
+        after = await page_states(client)  # the page, kept by each worker, follows
+        assert after["closed"] == before["closed"] + 1
+        assert after["upcoming"] == before["upcoming"] - 1
+        assert after["open"] == before["open"]  # one closed, one opened
 
 
 async def test_a_new_period_shows_on_the_next_request_of_every_worker(

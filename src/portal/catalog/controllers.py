@@ -24,6 +24,7 @@ from portal.forms import FRANCE
 from portal.web.auth import requires_account
 from portal.web.htmx import render
 from portal.web.links import Links
+from portal.web.page_cache import PAGE_KEY, catalog_epoch
 from portal.web.sessions import PUBLIC_PAGE
 
 OPENINGS_PATH = "/ouverture-des-services"
@@ -50,9 +51,11 @@ async def _selector_page(
 ) -> Template:
     base = links.path(route)
     params = {name: request.query_params.get(name) for name in service.LEVELS}
-    selector = service.select_from(await service.current_catalog(db), params, now)
+    catalog = await service.current_catalog(db)
+    selector = service.select_from(catalog, params, now)
     query = selector.query()
     context = {
+        PAGE_KEY: catalog_epoch(catalog, now),  # portal.web.page_cache
         "selector": selector,
         "base": base,
         "registering": registering,

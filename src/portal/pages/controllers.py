@@ -11,6 +11,7 @@ from portal.catalog.service import current_catalog
 from portal.db import Database
 from portal.pages.accessibility import statement as accessibility_statement
 from portal.settings import Settings
+from portal.web.page_cache import PAGE_KEY, catalog_epoch
 from portal.web.sessions import PUBLIC_PAGE
 
 
@@ -20,10 +21,12 @@ class PagesController(Controller):
 
     @get("/", name="pages:home")
     async def home(self, db: NamedDependency[Database], now: NamedDependency[datetime]) -> Template:
-        announcements = (await current_catalog(db)).announcements_at(now)
-        return Template(
-            template_name="pages/home.html.j2", context={"announcements": announcements}
-        )
+        catalog = await current_catalog(db)
+        context = {
+            "announcements": catalog.announcements_at(now),
+            PAGE_KEY: catalog_epoch(catalog, now),  # portal.web.page_cache
+        }
+        return Template(template_name="pages/home.html.j2", context=context)
 
     @get("/accessibilite", name="pages:accessibility")
     async def accessibility(self, settings: NamedDependency[Settings]) -> Template:

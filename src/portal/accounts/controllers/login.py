@@ -22,6 +22,7 @@ from portal.db import Database
 from portal.settings import Settings
 from portal.web.htmx import render, see_other
 from portal.web.links import Links
+from portal.web.page_cache import PAGE_KEY
 from portal.web.sessions import get_session
 
 # Where to go after logging in, as the URL says it (``?suivant=/m-inscrire``).
@@ -42,7 +43,8 @@ class LoginController(Controller):
     ) -> Response:
         if logged_in(request):
             return Redirect(safe_next(next_path, links))
-        return _login_page(request, {}, {}, next_path=safe_next(next_path, links))
+        # The same page for every visitor without an account (portal.web.page_cache).
+        return _login_page(request, {}, {}, next_path=safe_next(next_path, links), shared=True)
 
     @post("/connexion", name="accounts:login_submit", status_code=200)
     async def login(
@@ -106,9 +108,9 @@ def _login_page(
     *,
     next_path: str,
     inactive: bool = False,
+    shared: bool = False,
 ) -> Template:
-    return render(
-        request,
-        "accounts/login.html.j2",
-        {"values": values, "errors": errors, "next_path": next_path, "inactive": inactive},
-    )
+    context = {"values": values, "errors": errors, "next_path": next_path, "inactive": inactive}
+    if shared:
+        context[PAGE_KEY] = ()  # nothing but the URL
+    return render(request, "accounts/login.html.j2", context)
