@@ -40,6 +40,9 @@ def _lists(snapshot: catalog.Catalog) -> dict[str, Any]:
         "corps": [(h.code, h.label) for h in hr if h.kind == "corps"],
         "statuses": [(h.code, h.label) for h in hr if h.kind == "status"],
         "positions": [(h.code, h.label) for h in hr if h.kind == "position"],
+        "postal_prefixes": tuple(
+            prefix for d in departments for prefix in d.postal_prefixes.split()
+        ),
         "academy_names": {a.code: a.name for a in snapshot.academies.values()},
         "domains": {d.code: Domain.model_validate(d.model_dump()) for d in snapshot.domains},
     }
@@ -227,9 +230,7 @@ async def load_wizard(
         statuses=lists["statuses"],
         positions=lists["positions"],
         offers=offers,
-        postal_prefixes=tuple(
-            prefix for *_rest, prefixes in lists["department_rows"] for prefix in prefixes.split()
-        ),
+        postal_prefixes=lists["postal_prefixes"],
         establishments={place.uai: place.department_code for place in places.values()},
         department_rows=lists["department_rows"],
         academy_names=lists["academy_names"],
