@@ -24,7 +24,7 @@ from portal.forms import FRANCE
 from portal.web.auth import requires_account
 from portal.web.htmx import render
 from portal.web.links import Links
-from portal.web.page_cache import PAGE_KEY, catalog_epoch
+from portal.web.page_cache import PAGE_KEY
 from portal.web.sessions import PUBLIC_PAGE
 
 OPENINGS_PATH = "/ouverture-des-services"
@@ -55,7 +55,7 @@ async def _selector_page(
     selector = service.select_from(catalog, params, now)
     query = selector.query()
     context = {
-        PAGE_KEY: catalog_epoch(catalog, now),  # portal.web.page_cache
+        PAGE_KEY: catalog.epoch(now),  # portal.web.page_cache
         "selector": selector,
         "base": base,
         "registering": registering,

@@ -9,6 +9,8 @@ What is kept is shared by every request: treat it as read-only.
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,6 +97,15 @@ class Catalog:
             and (academy_code is None or view.academy.code == academy_code)
         ]
 
+    def epoch(self, now: datetime) -> tuple[int, int]:
+        """What a public page made from the catalog depends on at ``now`` (portal.web.page_cache):
+        this snapshot (a new one after any catalog write) and which of its instants (a period
+        opening or closing, an announcement shown or taken down) ``now`` has passed; between two
+        of them, nothing such a page shows can change."""
+        generation = self.derived("generation", lambda _: next(_GENERATIONS))
+        instants = self.derived("instants", _instants)
+        return generation, bisect_right(instants, now)
+
     def announcements_at(self, now: datetime) -> list[Announcement]:
         """As ``queries.current_announcements``: the window holds ``now`` (from included)."""
         return [a for a in self.announcements if a.shows_from <= now < a.shows_until]
@@ -137,6 +148,15 @@ async def load(session: AsyncSession) -> Catalog:
         departments=await _all(session, select(Department).order_by(col(Department.code))),
         hr_options=await _all(session, select(HrOption).order_by(col(HrOption.position))),
     )
+
+
+_GENERATIONS = itertools.count(1)
+
+
+def _instants(catalog: Catalog) -> list[datetime]:
+    instants = [i for view in catalog.periods for i in (view.opens_at, view.closes_at)]
+    instants += [i for a in catalog.announcements for i in (a.shows_from, a.shows_until)]
+    return sorted(instants)
 
 
 async def _all(session: AsyncSession, query) -> list[Any]:  # type: ignore[no-untyped-def]

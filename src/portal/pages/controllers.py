@@ -11,7 +11,7 @@ from portal.catalog.service import current_catalog
 from portal.db import Database
 from portal.pages.accessibility import statement as accessibility_statement
 from portal.settings import Settings
-from portal.web.page_cache import PAGE_KEY, catalog_epoch
+from portal.web.page_cache import PAGE_KEY
 from portal.web.sessions import PUBLIC_PAGE
 
 
@@ -24,7 +24,7 @@ class PagesController(Controller):
         catalog = await current_catalog(db)
         context = {
             "announcements": catalog.announcements_at(now),
-            PAGE_KEY: catalog_epoch(catalog, now),  # portal.web.page_cache
+            PAGE_KEY: catalog.epoch(now),  # portal.web.page_cache
         }
         return Template(template_name="pages/home.html.j2", context=context)
 

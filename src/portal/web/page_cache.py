@@ -3,7 +3,7 @@
 At 10:00 on an opening day, thousands of people load the home page, "Ouverture des services" and
 the login page: the same HTML for each of them but for their CSRF token. A page whose controller
 puts a ``page_key`` in its context (what the page depends on besides its URL: the catalog's
-generation and the part of the calendar ``now`` falls in, see ``catalog_epoch``) is rendered once
+generation and the part of the calendar ``now`` falls in: ``Catalog.epoch``) is rendered once
 per key and URL; each visitor then gets that text with their own token put back in.
 
 Never cached: a visitor logged in (the menu, their data) or with a message waiting in their
@@ -14,10 +14,7 @@ Off in development, where a template edited on disk must show on the next reques
 
 from __future__ import annotations
 
-import itertools
-from bisect import bisect_right
 from collections import OrderedDict
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -30,30 +27,11 @@ if TYPE_CHECKING:
 
     from jinja2 import Template as JinjaTemplate
 
-    from portal.catalog.snapshot import Catalog
-
 PAGE_KEY = "page_key"
 # What stands for the visitor's CSRF token in a kept page (never in any page's own text).
 _PLACEHOLDER = "\x00jeton-csrf\x00"
 # The request headers that choose what htmx gets (portal.web.htmx.render).
 _HTMX_HEADERS = ("hx-request", "hx-target", "hx-boosted", "hx-history-restore-request")
-_GENERATIONS = itertools.count(1)
-
-
-def catalog_epoch(catalog: Catalog, now: datetime) -> tuple[int, int]:
-    """What a public page made from the catalog depends on at ``now``: the snapshot (a new one
-    after any catalog write) and which of its instants (a period opening or closing, an
-    announcement shown or taken down) ``now`` has passed; between two of them, nothing the page
-    shows can change."""
-    generation = catalog.derived("page_generation", lambda _: next(_GENERATIONS))
-    instants = catalog.derived("page_instants", _instants)
-    return generation, bisect_right(instants, now)
-
-
-def _instants(catalog: Catalog) -> list[datetime]:
-    instants = [i for view in catalog.periods for i in (view.opens_at, view.closes_at)]
-    instants += [i for a in catalog.announcements for i in (a.shows_from, a.shows_until)]
-    return sorted(instants)
 
 
 def _shared(request: Any) -> bool:
