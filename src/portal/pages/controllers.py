@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, get
 from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Response, Template
@@ -26,7 +26,9 @@ class PagesController(Controller):
             "announcements": catalog.announcements_at(now),
             PAGE_KEY: catalog.epoch(now),  # portal.web.page_cache
         }
-        return Template(template_name="pages/home.html.j2", context=context)
+        return Template(
+            template_name="pages/home.html.j2", context=context, media_type=MediaType.HTML
+        )
 
     @get("/accessibilite", name="pages:accessibility")
     async def accessibility(self, settings: NamedDependency[Settings]) -> Template:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
@@ -53,12 +53,14 @@ def render(
             status_code=status_code,
             headers=all_headers,
             push_url=push_url,
+            media_type=MediaType.HTML,
         )
     return Template(
         template_name=fragment if partial else page,  # type: ignore[arg-type]
         context=context or {},
         status_code=status_code,
         headers=all_headers,
+        media_type=MediaType.HTML,  # not guessed from the template's name at every response
     )
 
 
