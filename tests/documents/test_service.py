@@ -458,3 +458,15 @@ def test_codes_are_long_random_and_forgiving() -> None:
     assert codes.normalized_code(" " + " ".join(codes.grouped(code).split("-"))) == code
     assert codes.normalized_code("ABCD-EFGH") is None
     assert codes.normalized_code("<script>alert(1)</script>") is None
+
+
+async def test_the_summary_context_from_memory_is_the_one_read(app, candidate, clock) -> None:  # type: ignore[no-untyped-def]
+    """A save publishes its summary with the period taken from the catalog in memory: what it
+    says (qualification, domain, year, académie, closing, office) is what the database says."""
+    await register_in_db(app, clock)
+    registration = await registration_row(app.state.db)
+    async with app.state.db.read() as session:
+        from_memory = await service._context(session, registration)
+        read = await service._context_read(session, registration)
+    assert from_memory == read
+    assert from_memory.closes_at.tzinfo is not None

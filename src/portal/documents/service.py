@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import Account
+from portal.catalog import snapshot as catalog_snapshot
 from portal.catalog.models import (
     Academy,
     Domain,
@@ -63,6 +64,43 @@ class _Context:
 
 
 async def _context(session: AsyncSession, registration: Registration) -> _Context:
+    """What a summary says of the registration's period, académie and office. The period comes
+    from the catalog in memory (a save publishes its summary: one six-entity join less in the
+    saving transaction, bench/RESULTS.md); a period the snapshot lacks is read as before."""
+    snapshot = await catalog_snapshot.of_session(session)
+    view = snapshot.period(registration.opening_period_id)
+    domain = next((d for d in snapshot.domains if view and d.code == view.domain_code), None)
+    if view is None or domain is None:
+        return await _context_read(session, registration)
+    account = await session.get(Account, registration.account_id)
+    if account is None:
+        raise DocumentError("Cette inscription n'existe plus.")
+    return _Context(
+        account=account,
+        qualification=view.label,
+        domain_code=domain.code,
+        domain_label=domain.label,
+        year=view.year,
+        academy=view.academy.name,
+        closes_at=view.closes_at,
+        office=await _managing_office(session, view.academy.code, view.qualification.id),
+    )
+
+
+async def _managing_office(
+    session: AsyncSession, academy_code: str, qualification_id: int | None
+) -> ManagingOffice | None:
+    return (
+        await session.exec(
+            select(ManagingOffice).where(
+                ManagingOffice.academy_code == academy_code,
+                ManagingOffice.qualification_id == qualification_id,
+            )
+        )
+    ).first()
+
+
+async def _context_read(session: AsyncSession, registration: Registration) -> _Context:
     statement = (
         select(OpeningPeriod, Specialty, Qualification, Domain, ExamSession, Academy)
         .join(Specialty, col(Specialty.id) == OpeningPeriod.specialty_id)
@@ -77,14 +115,7 @@ async def _context(session: AsyncSession, registration: Registration) -> _Contex
     if row is None or account is None:
         raise DocumentError("Cette inscription n'existe plus.")
     period, specialty, qualification, domain, exam, academy = row
-    office = (
-        await session.exec(
-            select(ManagingOffice).where(
-                ManagingOffice.academy_code == academy.code,
-                ManagingOffice.qualification_id == qualification.id,
-            )
-        )
-    ).first()
+    office = await _managing_office(session, academy.code, qualification.id)
     return _Context(
         account=account,
         qualification=f"{qualification.name} : {specialty.name}",
