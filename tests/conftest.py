@@ -9,6 +9,7 @@ database holds the migrated schema only."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from litestar import Litestar
 
 from portal.app import create_app
 from portal.settings import Settings
-from tests._support import postgres
+from tests._support import postgres, trail
 from tests._support.candidates import EMAIL, PASSWORD, logged_in, make_account
 from tests._support.candidates import password_hash as hash_once
 from tests._support.databases import (
@@ -57,6 +58,26 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         chosen = [choice]
     _DIALECTS[:] = chosen
+    if not hasattr(config, "workerinput"):  # the run's own process: xdist's workers inherit it
+        os.environ[trail.DIR_VARIABLE] = tempfile.mkdtemp(prefix="portal-trail-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The page templates the browser tests reached (tests/_support/trail.py); a whole run
+    (every test collected, none failed) fails when one is neither reached nor a known gap."""
+    folder = os.environ.get(trail.DIR_VARIABLE)
+    if hasattr(config, "workerinput") or not folder or not any(Path(folder).glob("*.jsonl")):
+        return
+    lines, problems = trail.report(Path(folder))
+    terminalreporter.section("gabarits de pages atteints par les tests de navigateur")
+    for line in lines:
+        terminalreporter.write_line(line)
+    whole = exitstatus == 0 and not config.option.keyword and not config.option.markexpr
+    whole = whole and terminalreporter._session.testscollected >= 1000
+    for problem in problems:
+        terminalreporter.write_line(f"ÉCHEC : {problem}" if whole else f"(partiel) {problem}")
+    if whole and problems:
+        terminalreporter._session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _DIALECTS: list[str] = ["sqlite"]

@@ -29,7 +29,16 @@ from portal.registrations.errors import DraftTooLarge
 from portal.registrations.saving import OnSaved
 from portal.routes import route_handlers
 from portal.settings import Settings
-from portal.web import auth, dependencies, errors, front, security, sessions, templating
+from portal.web import (
+    auth,
+    dependencies,
+    errors,
+    front,
+    security,
+    sessions,
+    templating,
+    trail,
+)
 from portal.web.links import Links
 from portal.web.page_cache import CachingTemplateEngine, PageCache
 
@@ -157,7 +166,10 @@ def create_app(
                 cookie_name=security.cookie_name(sessions.COOKIE_NAME, https=settings.is_https),
             )
         ],
-        before_send=[security.security_headers(https=settings.is_https)],
+        before_send=[
+            security.security_headers(https=settings.is_https),
+            *([trail.before_send] if trail.ENABLED else []),
+        ],
         exception_handlers={
             auth.LoginRequired: auth.login_redirect,
             HTTPException: errors.http_exception_handler,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from tests._support import trail
 from tests._support.databases import Content, PostgresTemplates, Templates
 from tests.conftest import TEST_SECRET, Mailbox, dialects, free_port
 
@@ -77,6 +78,7 @@ def live_server(
         "PORTAL_SMTP_HOST": smtp_server.host,
         "PORTAL_SMTP_PORT": str(smtp_server.port),
         "PYTHONUNBUFFERED": "1",
+        "PORTAL_TEMPLATE_TRAIL": "1",  # each response names its templates (tests/_support/trail.py)
     }
     # The demo data as `portal demo load` gives it (tests/test_cli.py runs that command): a copy
     # of the session's demo template; `portal serve` then migrates and loads reference data itself.
@@ -125,6 +127,14 @@ def browser() -> Iterator[Browser]:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `python tests/prepare.py` first")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = chromium.new_context
+
+        def followed_context(**options):  # type: ignore[no-untyped-def]
+            context = new_context(**options)
+            trail.attach(context, javascript=options.get("java_script_enabled", True))
+            return context
+
+        chromium.new_context = followed_context  # type: ignore[method-assign]
         yield chromium
         chromium.close()
 

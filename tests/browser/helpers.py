@@ -9,6 +9,8 @@ from pathlib import Path
 import axe_playwright_python
 from playwright.sync_api import Locator, Page
 
+from tests._support import trail
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -42,6 +44,7 @@ def assert_accessible(page: Page, what: str = "") -> None:
             for node in v["nodes"][:5]:
                 lines.append(f"    {json.dumps(node['target'])}: {node['failureSummary'][:300]}")
         raise AssertionError("\n".join(lines))
+    trail.checked_by_axe(page)
 
 
 def is_focused(locator: Locator) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.utils.scope.state import ScopeState
 
+from portal.web import trail
 from portal.web.sessions import SCOPE_KEY
 
 if TYPE_CHECKING:
@@ -83,14 +84,16 @@ class PageCache:
 
 
 class _KeptTemplate:
-    """A Jinja template whose ``render`` goes through the cache."""
+    """A Jinja template whose ``render`` goes through the cache (and the browser tests' trail)."""
 
-    def __init__(self, template: JinjaTemplate, cache: PageCache) -> None:
+    def __init__(self, template: JinjaTemplate, cache: PageCache | None) -> None:
         self._template = template
         self._cache = cache
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        if args:
+        if trail.ENABLED:
+            trail.note(self._template.name or "", kwargs)
+        if args or self._cache is None:
             return self._template.render(*args, **kwargs)
         return self._cache.render(self._template, kwargs)
 
@@ -106,4 +109,6 @@ class CachingTemplateEngine(JinjaTemplateEngine):
     def get_template(self, template_name: str) -> Any:
         template = super().get_template(template_name)
         cache = self.page_cache
-        return template if cache is None else _KeptTemplate(template, cache)
+        if cache is None and not trail.ENABLED:
+            return template
+        return _KeptTemplate(template, cache)
