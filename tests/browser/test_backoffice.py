@@ -160,9 +160,8 @@ def test_every_back_office_page_and_state_is_accessible(page: Page, live_server)
     assert_accessible(page, "registration, withdrawn, with its journal")
 
 
-def test_welcome_page_is_accessible_and_works(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
-    email = "bo-welcome@ac-versailles.fr"
-    account_id = create_manager(live_server, email, active=False)
+def welcome_path(live_server, account_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The path of the link a new manager is mailed to choose a password."""
     settings = Settings.from_env({**live_server.env})
 
     async def fingerprint() -> str:
@@ -177,7 +176,13 @@ def test_welcome_page_is_accessible_and_works(page: Page, live_server) -> None: 
     token = tokens.make(
         TEST_SECRET, tokens.MANAGER_WELCOME, datetime.now(UTC), a=account_id, f=_run(fingerprint())
     )
-    page.goto(f"/gestion/bienvenue/{token}")
+    return f"/gestion/bienvenue/{token}"
+
+
+def test_welcome_page_is_accessible_and_works(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+    email = "bo-welcome@ac-versailles.fr"
+    welcome = welcome_path(live_server, create_manager(live_server, email, active=False))
+    page.goto(welcome)
     assert_accessible(page, "welcome")
     page.locator("#champ-password").fill("court")
     page.get_by_label("Confirmation du mot de passe").fill("court")
@@ -192,7 +197,7 @@ def test_welcome_page_is_accessible_and_works(page: Page, live_server) -> None: 
     page.locator("#champ-password").fill(NEW)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", level=1, name="Inscriptions")).to_be_visible()
-    page.goto(f"/gestion/bienvenue/{token}")
+    page.goto(welcome)
     expect(page.get_by_role("heading", name="Lien non valable")).to_be_visible()
     assert_accessible(page, "welcome link used")
 
