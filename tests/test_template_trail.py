@@ -31,6 +31,12 @@ def test_a_page_reached_one_way_only_fails_unless_it_is_a_known_gap(
     assert problems == ["pages/legal.html.j2: jamais atteint (sans JS) et absent de gaps.txt"]
     assert any(line.startswith("-- pages/legal.html.j2") for line in lines)
 
+    write(tmp_path, [trail.AXE, [f"{p}|" for p in pages if p != "pages/home.html.j2"]], both[1])
+    lines, problems = trail.report(tmp_path)
+    assert problems == []  # no axe record: reported, not failed
+    assert "À VÉRIFIER : pages/home.html.j2: pas de vérification axe enregistrée" in lines
+
+    write(tmp_path, both[0], [trail.NO_JS, [f"{p}|" for p in pages if p != "pages/legal.html.j2"]])
     (tmp_path / "gaps.txt").write_text("# known\npages/legal.html.j2\n")
     assert trail.report(tmp_path)[1] == []
     write(tmp_path, *both)  # reached now: the list must shrink
