@@ -26,6 +26,7 @@ from portal.catalog.models import (
     Department,
     Domain,
     HrOption,
+    ManagingOffice,
     Nationality,
     Paper,
     Qualification,
@@ -57,6 +58,7 @@ class Catalog:
     nationalities: list[Nationality] = field(default_factory=list)  # by position
     departments: list[Department] = field(default_factory=list)  # by code
     hr_options: list[HrOption] = field(default_factory=list)  # by position
+    offices: list[ManagingOffice] = field(default_factory=list)
     _by_id: dict[int, PeriodView] = field(default_factory=dict, repr=False)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -68,6 +70,17 @@ class Catalog:
         if name not in self._derived:
             self._derived[name] = build(self)
         return self._derived[name]  # type: ignore[no-any-return]
+
+    def office(self, academy_code: str, qualification_id: int | None) -> ManagingOffice | None:
+        """The service gestionnaire of a qualification in an académie, if one is named."""
+        by_key = self.derived(
+            "offices", lambda c: {(o.academy_code, o.qualification_id): o for o in c.offices}
+        )
+        return by_key.get((academy_code, qualification_id))
+
+    def department(self, code: str) -> Department | None:
+        by_code = self.derived("departments", lambda c: {d.code: d for d in c.departments})
+        return by_code.get(code)
 
     def papers_for(self, qualification_id: int, specialty_id: int) -> list[Paper]:
         """The papers of a qualification: those of every specialty, and this specialty's own."""
@@ -147,6 +160,7 @@ async def load(session: AsyncSession) -> Catalog:
         nationalities=await _all(session, select(Nationality).order_by(col(Nationality.position))),
         departments=await _all(session, select(Department).order_by(col(Department.code))),
         hr_options=await _all(session, select(HrOption).order_by(col(HrOption.position))),
+        offices=await _all(session, select(ManagingOffice)),
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,7 +83,7 @@ async def _context(session: AsyncSession, registration: Registration) -> _Contex
         year=view.year,
         academy=view.academy.name,
         closes_at=view.closes_at,
-        office=await _managing_office(session, view.academy.code, view.qualification.id),
+        office=snapshot.office(view.academy.code, view.qualification.id),
     )
 
 
@@ -192,6 +192,14 @@ def summary_kind(domain_code: str) -> DocumentKind:
     return DocumentKind.CONFIRMATION if domain_code == "G01" else DocumentKind.RECAP
 
 
+# Built once with bound parameters: every save runs it.
+_PUBLISHED_SUMMARY = select(Document).where(
+    col(Document.registration_id) == bindparam("registration_id"),
+    col(Document.kind).in_([k.value for k in SUMMARY_KINDS]),
+    col(Document.version) == bindparam("version"),
+)
+
+
 async def publish_summary(
     session: AsyncSession,
     *,
@@ -208,15 +216,8 @@ async def publish_summary(
     """
     context = await _context(session, registration)
     kind = summary_kind(context.domain_code)
-    existing = (
-        await session.exec(
-            select(Document).where(
-                Document.registration_id == registration.id,
-                col(Document.kind).in_([k.value for k in SUMMARY_KINDS]),
-                Document.version == registration.version,
-            )
-        )
-    ).first()
+    parameters = {"registration_id": registration.id, "version": registration.version}
+    existing = (await session.exec(_PUBLISHED_SUMMARY, params=parameters)).first()
     if existing is not None:
         return existing
     content = _base_content(context, registration, kind)

@@ -37,20 +37,24 @@ def draft_data(draft: RegistrationDraft) -> dict[str, Any]:
     return data
 
 
+# Built once with bound parameters (the saving transaction runs it at every save).
+_LIVE_REGISTRATION = (
+    select(Registration)
+    .join(OpeningPeriod, col(OpeningPeriod.id) == Registration.opening_period_id)
+    .where(
+        col(Registration.account_id) == bindparam("account_id"),
+        col(Registration.withdrawn_at).is_(None),
+        col(OpeningPeriod.session_id) == bindparam("session_id"),
+    )
+)
+
+
 async def live_registration_for_session(
     session: AsyncSession, account_id: int, session_id: int
 ) -> Registration | None:
     """The candidate's registration (not withdrawn) to this session of a qualification."""
-    statement = (
-        select(Registration)
-        .join(OpeningPeriod, col(OpeningPeriod.id) == Registration.opening_period_id)
-        .where(
-            Registration.account_id == account_id,
-            col(Registration.withdrawn_at).is_(None),
-            OpeningPeriod.session_id == session_id,
-        )
-    )
-    return (await session.exec(statement)).first()
+    parameters = {"account_id": account_id, "session_id": session_id}
+    return (await session.exec(_LIVE_REGISTRATION, params=parameters)).first()
 
 
 async def open_new_draft(

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -34,6 +34,22 @@ from portal.registrations.steps import Record
 OnSaved = Callable[..., Awaitable[object]]  # (session, *, registration, summary, now)
 
 
+def _next_value_statement(insert: Any) -> Any:
+    return (
+        insert(Counter)
+        .values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+
+
+# Built once per dialect (building this upsert cost more than running it, bench/RESULTS.md).
+_NEXT_VALUE = {
+    "sqlite": _next_value_statement(sqlite_insert),
+    "postgresql": _next_value_statement(pg_insert),
+}
+
+
 async def next_value(session: AsyncSession, name: str) -> int:
     """Advance the named counter inside the caller's transaction and return the new value.
 
@@ -41,14 +57,8 @@ async def next_value(session: AsyncSession, name: str) -> int:
     IMMEDIATE); on PostgreSQL the row lock serialises concurrent savers. Never max()+1.
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
-    return (await session.exec(statement)).scalar_one()  # type: ignore[call-overload]
+    connection = await session.connection()
+    return (await connection.execute(_NEXT_VALUE[dialect], {"name": name})).scalar_one()
 
 
 async def save(
@@ -69,7 +79,11 @@ async def save(
     """
     async with db.write() as session:
         if draft.registration_id is None:
-            registration, fresh = await _save_new(session, draft, period_id, record, summary, now)
+            # ``_account`` held here keeps it in the session's identity map (which holds clean
+            # objects weakly) for the hooks, which read it again: no second SELECT.
+            registration, fresh, _account = await _save_new(
+                session, draft, period_id, record, summary, now
+            )
         else:
             registration = await _save_version(session, draft, period_id, record, summary, now)
             fresh = True
@@ -133,6 +147,9 @@ async def _keep_version(
         )
 
 
+_CONSUME_DRAFT = delete(RegistrationDraft).where(col(RegistrationDraft.id) == bindparam("id"))
+
+
 async def _save_new(
     session: AsyncSession,
     draft: RegistrationDraft,
@@ -140,11 +157,10 @@ async def _save_new(
     record: Record,
     summary: dict[str, Any],
     now: datetime,
-) -> tuple[Registration, bool]:
-    """The registration, and whether this request created it (False for a replay)."""
-    consumed = await session.exec(
-        delete(RegistrationDraft).where(col(RegistrationDraft.id) == draft.id)
-    )
+) -> tuple[Registration, bool, Account | None]:
+    """The registration, whether this request created it (False for a replay), and its account
+    as this transaction changed it."""
+    consumed = await session.exec(_CONSUME_DRAFT, params={"id": draft.id})
     if consumed.rowcount == 0:  # already saved by an earlier identical request
         replayed = (
             await session.exec(
@@ -153,7 +169,7 @@ async def _save_new(
         ).first()
         if replayed is None:
             raise RegistrationError("Ce brouillon n'existe plus : recommencez votre inscription.")
-        return replayed, False
+        return replayed, False, None
     columns = await _columns(session, period_id)
     existing = await live_registration_for_session(
         session, draft.account_id, columns.pop("_session_id")
@@ -185,7 +201,7 @@ async def _save_new(
     await session.flush()
     await _keep_version(session, registration, columns, record, summary, now)
     await session.flush()
-    return registration, True
+    return registration, True, account
 
 
 async def _save_version(
