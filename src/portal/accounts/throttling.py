@@ -28,11 +28,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import LoginThrottle, RateLimit
@@ -203,6 +204,29 @@ EMAIL_CHANGE = "email"
 SAVE = "save"  # "Enregistrer", keyed by account (see registrations/controllers/responses.py)
 
 
+# A bucket's three statements, built once with bound parameters (every "Enregistrer" runs them:
+# building them cost more than running them, bench/RESULTS.md).
+def _new_bucket(insert: Any) -> Any:
+    return (
+        insert(RateLimit)
+        .values(key=bindparam("bucket"), tokens=bindparam("full"), updated_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+_NEW_BUCKET = {"sqlite": _new_bucket(sqlite_insert), "postgresql": _new_bucket(pg_insert)}
+_BUCKET = (
+    select(col(RateLimit.tokens), col(RateLimit.updated_at))
+    .where(col(RateLimit.key) == bindparam("bucket"))
+    .with_for_update()
+)
+_TAKE = (
+    update(RateLimit)
+    .where(col(RateLimit.key) == bindparam("bucket"))
+    .values(tokens=bindparam("left"), updated_at=bindparam("at"))
+)
+
+
 async def take(
     db: Database, settings: Settings, action: str, address: str, now: datetime
 ) -> timedelta | None:
@@ -218,25 +242,15 @@ async def take(
     refill = float(settings.rate_limit_refill_seconds)
     key = f"{action}:{address}"[:120]
     async with db.write() as session:
-        await session.exec(
-            _insert(session)(RateLimit)
-            .values(key=key, tokens=burst, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )  # type: ignore[call-overload]
-        row = (
-            await session.exec(
-                select(RateLimit)
-                .where(RateLimit.key == key)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).one()
-        elapsed = max(0.0, (now - row.updated_at).total_seconds())
-        tokens = min(burst, row.tokens + elapsed / refill)
+        connection = await session.connection()
+        dialect = connection.dialect.name
+        await connection.execute(_NEW_BUCKET[dialect], {"bucket": key, "full": burst, "at": now})
+        tokens_left, updated_at = (await connection.execute(_BUCKET, {"bucket": key})).one()
+        elapsed = max(0.0, (now - updated_at).total_seconds())
+        tokens = min(burst, tokens_left + elapsed / refill)
         if tokens < 1:
             return timedelta(seconds=math.ceil((1 - tokens) * refill))
-        row.tokens = tokens - 1
-        row.updated_at = now
+        await connection.execute(_TAKE, {"bucket": key, "left": tokens - 1, "at": now})
     return None
 
 

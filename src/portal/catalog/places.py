@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.catalog import snapshot
 from portal.catalog.models import Commune, Department, Establishment
 
 SUGGESTION_LIMIT = 10
@@ -329,14 +330,14 @@ async def academy_of_residence(
         found = set((await session.exec(statement)).all())
         if len(found) == 1:
             department_code = found.pop()
+    catalog = await snapshot.of_session(session)  # the départements, from memory
     if department_code is not None:
-        department = await session.get(Department, department_code)
+        department = catalog.department(department_code)
         if department is not None:
             return ResidenceAcademy(department.code, department.academy_code, True)
     if len(postal_code) != 5 or not postal_code.isdigit():
         return None
-    departments = (await session.exec(select(Department))).all()
-    department = department_for_postal_code(postal_code, departments)
+    department = department_for_postal_code(postal_code, catalog.departments)
     if department is None:
         return None
     return ResidenceAcademy(department.code, department.academy_code, False)
