@@ -109,6 +109,12 @@ async def _columns(session: AsyncSession, period_id: int) -> dict[str, Any]:
     }
 
 
+# A version and its papers, as plain INSERTs built once (the ORM built and flushed an object, then
+# a multi-row VALUES, at every save); the papers go in one executemany.
+_INSERT_VERSION = insert(RegistrationVersion)
+_INSERT_PAPER = insert(RegistrationPaper)
+
+
 async def _keep_version(
     session: AsyncSession,
     registration: Registration,
@@ -118,32 +124,33 @@ async def _keep_version(
     now: datetime,
 ) -> None:
     assert registration.id is not None
-    session.add(
-        RegistrationVersion(
-            registration_id=registration.id,
-            version=registration.version,
-            opening_period_id=columns["opening_period_id"],
-            specialty_id=columns["specialty_id"],
-            academy_code=columns["academy_code"],
-            establishment_uai=record.establishment_uai,
-            answers=record.answers,
-            summary=summary,
-            saved_at=now,
-        )
+    connection = await session.connection()
+    await connection.execute(
+        _INSERT_VERSION,
+        {
+            "registration_id": registration.id,
+            "version": registration.version,
+            "opening_period_id": columns["opening_period_id"],
+            "specialty_id": columns["specialty_id"],
+            "academy_code": columns["academy_code"],
+            "establishment_uai": record.establishment_uai,
+            "answers": record.answers,
+            "summary": summary,
+            "saved_at": now,
+        },
     )
-    if record.papers:  # one INSERT for every paper (the ORM sent one per row)
-        await session.exec(
-            insert(RegistrationPaper).values(  # type: ignore[call-overload]
-                [
-                    {
-                        "registration_id": registration.id,
-                        "version": registration.version,
-                        "paper_id": int(paper_id),
-                        "kind": kind,
-                    }
-                    for paper_id, kind, _group in record.papers
-                ]
-            )
+    if record.papers:
+        await connection.execute(
+            _INSERT_PAPER,
+            [
+                {
+                    "registration_id": registration.id,
+                    "version": registration.version,
+                    "paper_id": int(paper_id),
+                    "kind": kind,
+                }
+                for paper_id, kind, _group in record.papers
+            ],
         )
 
 
