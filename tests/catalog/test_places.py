@@ -3,12 +3,15 @@ loaded by the real loaders from the tracked reference files."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import func, text
 from sqlmodel import select
 
 from portal.catalog import places, places_loading
 from portal.catalog.fixtures import load_reference
 from portal.catalog.models import Commune, Establishment
+from portal.db import Database
 
 
 async def load(db, settings, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -148,3 +151,32 @@ def test_names_fold_the_same_way() -> None:
     assert places.upper_plain("Bonnières-sur-Seine") == "BONNIERES-SUR-SEINE"
     assert places.department_of_insee("2B033") == "02B"
     assert places.department_of_insee("97611") == "976"
+
+
+async def test_communes_kept_in_memory_follow_a_load_by_another_process(
+    db, settings, clock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A postal code's communes are kept with the catalog in memory; a load of the communes by
+    another process (``portal`` on the command line, another worker) shows on the next call."""
+    await load(db, settings, clock)
+
+    async def labels() -> set[str]:
+        async with db.read() as session:
+            return {o.label for o in await places.communes_of_postal_code(session, "78270")}
+
+    assert "78270-BLARU" in await labels()  # read, and now kept
+    (tmp_path / places_loading.COMMUNES_CSV).write_text(
+        "postal_code,insee_code,departement_code,name,delivery_label\n"
+        "78270,78068,078,Blaru-sur-Seine,BLARU SUR SEINE\n",
+        encoding="utf-8",
+    )
+    other = Database(settings.database_url)
+    try:
+        loaded = await places_loading.load_communes(
+            other, SimpleNamespace(reference_dir=tmp_path), clock()
+        )
+    finally:
+        await other.dispose()
+    assert loaded == {"communes": 1}
+    after = await labels()
+    assert "78270-BLARU-SUR-SEINE" in after and "78270-BLARU" not in after, after

@@ -86,6 +86,17 @@ async def communes_of_postal_code(session: AsyncSession, postal_code: str) -> li
     postal_code = postal_code.strip()
     if len(postal_code) != 5 or not postal_code.isdigit():
         return []
+    # Kept with the catalog in memory (a communes load bumps its version too): every save and
+    # every Identification tab sent asks for them again.
+    kept: dict[str, list[CommuneOption]] = (await snapshot.of_session(session)).derived(
+        "communes", lambda _: {}
+    )
+    if postal_code not in kept:
+        kept[postal_code] = await _read_communes(session, postal_code)
+    return list(kept[postal_code])
+
+
+async def _read_communes(session: AsyncSession, postal_code: str) -> list[CommuneOption]:
     rows = (await session.exec(select(Commune).where(Commune.postal_code == postal_code))).all()
     labels = [c.label for c in rows]
     options = [

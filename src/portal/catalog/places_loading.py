@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.catalog.models import Commune, Establishment, ReferenceChecksum
 from portal.catalog.places import key_of_plain, upper_plain
-from portal.db import Database
+from portal.db import Database, bump_catalog_version
 from portal.settings import Settings
 
 COMMUNES_CSV = "communes.csv"
@@ -163,4 +163,6 @@ async def load_communes(db: Database, settings: Settings, now: datetime) -> dict
         written = await bulk_upsert(
             session, table, ("postal_code", "insee_code"), commune_rows(path)
         )
+        if written:  # every worker drops the communes it keeps in memory (places)
+            await bump_catalog_version(session)
     return {"communes": written}
