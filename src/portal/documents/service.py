@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import bindparam, delete, func, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -165,18 +165,23 @@ async def _insert(
     content: dict[str, Any],
     now: datetime,
 ) -> Document:
-    document = Document(
-        registration_id=registration.id,  # type: ignore[arg-type]
-        kind=kind.value,
-        version=version,
-        title=content["title"],
-        verification_code=new_code(),
-        published_at=now,
-        content=json.dumps(content, ensure_ascii=False, sort_keys=True, default=_json_default),
-    )
-    session.add(document)
-    await session.flush()
-    return document
+    values = {
+        "registration_id": registration.id,
+        "kind": kind.value,
+        "version": version,
+        "title": content["title"],
+        "verification_code": new_code(),
+        "published_at": now,
+        "content": json.dumps(content, ensure_ascii=False, sort_keys=True, default=_json_default),
+    }
+    # A plain INSERT built once (every save publishes one): the document returned is as written,
+    # outside the session.
+    connection = await session.connection()
+    document_id = (await connection.execute(_INSERT_DOCUMENT, values)).scalar_one()
+    return Document(id=document_id, **values)
+
+
+_INSERT_DOCUMENT = insert(Document).returning(col(Document.id))
 
 
 def _json_default(value: object) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -186,29 +187,40 @@ async def _save_new(
     account = await session.get(Account, draft.account_id)
     if account is None:
         raise RegistrationError("Ce compte n'existe plus.")
+    connection = await session.connection()
     if account.candidate_number is None:
         sequence = await next_value(session, f"candidate:{now.year}")
-        account.candidate_number = numbers.candidate_number(now.year, sequence)
-        session.add(account)
+        number = numbers.candidate_number(now.year, sequence)
+        await connection.execute(_SET_CANDIDATE_NUMBER, {"account": account.id, "number": number})
+        set_committed_value(account, "candidate_number", number)  # as now in this transaction
     summary = {**summary, "candidate_number": account.candidate_number}
     count = await next_value(session, f"registrations:account:{account.id}")
-    registration = Registration(
-        account_id=draft.account_id,
-        registration_number=numbers.registration_number(count),
-        version=1,
-        created_at=now,
-        updated_at=now,
-        idempotency_key=draft.key,
-        establishment_uai=record.establishment_uai,
-        answers=record.answers,
-        summary=summary,
+    values = {
+        "account_id": draft.account_id,
+        "registration_number": numbers.registration_number(count),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "idempotency_key": draft.key,
+        "establishment_uai": record.establishment_uai,
+        "answers": record.answers,
+        "summary": summary,
         **columns,
-    )
-    session.add(registration)
-    await session.flush()
+    }
+    # Plain statements built once rather than the ORM's unit of work (an object and a flush a
+    # save): the registration returned is as written, outside the session.
+    registration_id = (await connection.execute(_INSERT_REGISTRATION, values)).scalar_one()
+    registration = Registration(id=registration_id, **values)
     await _keep_version(session, registration, columns, record, summary, now)
-    await session.flush()
     return registration, True, account
+
+
+_SET_CANDIDATE_NUMBER = (
+    update(Account)
+    .where(col(Account.id) == bindparam("account"))
+    .values(candidate_number=bindparam("number"))
+)
+_INSERT_REGISTRATION = insert(Registration).returning(col(Registration.id))
 
 
 async def _save_version(
