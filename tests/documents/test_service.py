@@ -17,8 +17,9 @@ from pypdf import PdfReader
 from sqlalchemy import delete
 from sqlmodel import select
 
-from portal.catalog.models import OpeningPeriod
+from portal.catalog.models import ManagingOffice, OpeningPeriod
 from portal.dates import paris
+from portal.db import Database
 from portal.documents import codes, files, models, reading, service
 from portal.documents.models import Document
 from portal.documents.pdf import Renderer
@@ -470,3 +471,27 @@ async def test_the_summary_context_from_memory_is_the_one_read(app, candidate, c
         read = await service._context_read(session, registration)
     assert from_memory == read
     assert from_memory.closes_at.tzinfo is not None
+
+
+async def test_an_office_changed_by_another_process_shows_in_the_next_summary(
+    app, candidate, clock, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The managing office comes from the catalog in memory: a change made by another worker
+    (a manager's edit) is in the very next summary's context."""
+    await register_in_db(app, clock)
+    registration = await registration_row(app.state.db)
+    async with app.state.db.read() as session:
+        before = await service._context(session, registration)  # the catalog now in memory
+    assert before.office is not None and before.office.name != "Rectorat - DEC 9"
+    other = Database(settings.database_url)
+    try:
+        async with other.write() as session:
+            office = await session.get(ManagingOffice, before.office.id)
+            assert office is not None
+            office.name = "Rectorat - DEC 9"
+            session.add(office)
+    finally:
+        await other.dispose()
+    async with app.state.db.read() as session:
+        after = await service._context(session, registration)
+    assert after.office is not None and after.office.name == "Rectorat - DEC 9"
