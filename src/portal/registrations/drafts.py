@@ -48,12 +48,18 @@ _LIVE_REGISTRATION = (
     )
 )
 
+_LIVE_ID = _LIVE_REGISTRATION.with_only_columns(col(Registration.id)).limit(1)
+
 
 async def live_registration_for_session(
     session: AsyncSession, account_id: int, session_id: int
 ) -> Registration | None:
     """The candidate's registration (not withdrawn) to this session of a qualification."""
     parameters = {"account_id": account_id, "session_id": session_id}
+    # Its id first, through Core: the ORM's entity loading only for the rare one found.
+    found = (await (await session.connection()).execute(_LIVE_ID, parameters)).scalar()
+    if found is None:
+        return None
     return (await session.exec(_LIVE_REGISTRATION, params=parameters)).first()
 
 

@@ -168,7 +168,8 @@ async def _save_new(
 ) -> tuple[Registration, bool, Account | None]:
     """The registration, whether this request created it (False for a replay), and its account
     as this transaction changed it."""
-    consumed = await session.exec(_CONSUME_DRAFT, params={"id": draft.id})
+    connection = await session.connection()  # Core: no ORM bookkeeping for a plain DELETE
+    consumed = await connection.execute(_CONSUME_DRAFT, {"id": draft.id})
     if consumed.rowcount == 0:  # already saved by an earlier identical request
         replayed = (
             await session.exec(
@@ -187,7 +188,6 @@ async def _save_new(
     account = await session.get(Account, draft.account_id)
     if account is None:
         raise RegistrationError("Ce compte n'existe plus.")
-    connection = await session.connection()
     if account.candidate_number is None:
         sequence = await next_value(session, f"candidate:{now.year}")
         number = numbers.candidate_number(now.year, sequence)
