@@ -12,6 +12,7 @@ into the markup goes through ``escape``, as ``{{ … }}`` did.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import pass_context
@@ -26,7 +27,12 @@ _STAR = Markup(' <span class="required" aria-hidden="true">*</span>')
 
 def field_id(name: Any) -> Markup:
     """The id of a field's input: ``champ-`` and its name, ``_`` turned into ``-``."""
-    return Markup("champ-") + escape(str(name).replace("_", "-"))
+    return _field_id(str(name))
+
+
+@lru_cache(maxsize=1024)  # a form's field names: a few hundred in all, asked for at every render
+def _field_id(name: str) -> Markup:
+    return Markup("champ-") + escape(name.replace("_", "-"))
 
 
 def _id(id: Any, name: Any) -> Markup:
@@ -34,6 +40,11 @@ def _id(id: Any, name: Any) -> Markup:
 
 
 def _label(id: Markup, label: Any, required: Any) -> Markup:
+    return _label_of(id, str(label) if not hasattr(label, "__html__") else label, bool(required))
+
+
+@lru_cache(maxsize=1024)  # labels are the templates' own words
+def _label_of(id: Markup, label: str, required: bool) -> Markup:
     star = _STAR if required else ""
     return Markup(f'<label for="{id}">{escape(label)}{star}</label>')
 
