@@ -3,7 +3,9 @@ and error. They replaced Jinja macros byte for byte; what a page shows is tested
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from enum import StrEnum
+
+from markupsafe import Markup, escape
 
 from portal.web import form_macros as forms
 from portal.web.templating import option_tags
@@ -91,3 +93,21 @@ def test_error_summary_links_each_error_to_its_field() -> None:
     assert "Le formulaire contient 2 erreurs" in html
     assert f'<a href="#champ-birth-name">{ESCAPED}</a>' in html
     assert "contient 1 erreur<" in forms.error_summary({"email": "x"})
+
+
+def test_values_are_escaped_exactly_as_markupsafe_does() -> None:
+    """The macros escape into plain strings (one Markup per macro): the text must be what
+    ``escape`` gives, for every kind of value a template passes."""
+
+    class Kind(StrEnum):
+        quote = 'l\'"autre" <b>'
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>déjà sûr</em>"
+
+    values = [HOSTILE, "", "Élève & professeur", Markup("<b>gras</b>"), 12, 3.5, None]
+    values += [True, Kind.quote, Html(), ["<a>"], "x" * 500 + "<"]
+    for value in values:
+        assert forms._html(value) == str(escape(value)), value
+        assert type(forms._html(value)) is str

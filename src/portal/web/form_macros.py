@@ -25,6 +25,24 @@ REQUIRED_NOTE = Markup(
 _STAR = Markup(' <span class="required" aria-hidden="true">*</span>')
 
 
+try:  # markupsafe's own escaping of a plain string, without making a Markup of it
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover (another markupsafe)
+
+    def _escape_inner(s: str, /) -> str:
+        return str(escape(s))
+
+
+def _html(value: Any) -> str:
+    """``escape(value)`` as a plain string, for the f-strings below (one Markup per macro, not
+    one per value)."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_inner(str(value))
+
+
 def field_id(name: Any) -> Markup:
     """The id of a field's input: ``champ-`` and its name, ``_`` turned into ``-``."""
     return _field_id(str(name))
@@ -46,7 +64,7 @@ def _label(id: Markup, label: Any, required: Any) -> Markup:
 @lru_cache(maxsize=1024)  # labels are the templates' own words
 def _label_of(id: Markup, label: str, required: bool) -> Markup:
     star = _STAR if required else ""
-    return Markup(f'<label for="{id}">{escape(label)}{star}</label>')
+    return Markup(f'<label for="{id}">{_html(label)}{star}</label>')
 
 
 def _described(id: Markup, hint: Any, error: Any) -> Markup:
@@ -61,11 +79,11 @@ def _described(id: Markup, hint: Any, error: Any) -> Markup:
 
 
 def _hint_error(id: Markup, hint: Any, error: Any) -> Markup:
-    out = f'<p class="hint" id="{id}-aide">{escape(hint)}</p>' if hint else ""
+    out = f'<p class="hint" id="{id}-aide">{_html(hint)}</p>' if hint else ""
     if error:
         out += (
             f'<p class="field-error" id="{id}-erreur"><span class="visually-hidden">Erreur : </span>'
-            f"{escape(error)}</p>"
+            f"{_html(error)}</p>"
         )
     return Markup(out)
 
@@ -74,7 +92,7 @@ def attributes(attrs: Any) -> Markup:
     """Extra attributes of an input (``{"spellcheck": "false"}``; ``True``: the bare name)."""
     out = ""
     for key, val in (attrs or {}).items():
-        out += f" {escape(key)}" if val is True else f' {escape(key)}="{escape(val)}"'
+        out += f" {_html(key)}" if val is True else f' {_html(key)}="{_html(val)}"'
     return Markup(out)
 
 
@@ -102,27 +120,27 @@ def input(
     id = _id(id, name)
     if readonly and not error:
         # Shown, never submitted (account data recalled in the wizard): the lightest markup.
-        hint_html = f'<p class="hint" id="{id}-aide">{escape(hint)}</p>' if hint else ""
-        type_html = f' type="{escape(type)}"' if type != "text" else ""
+        hint_html = f'<p class="hint" id="{id}-aide">{_html(hint)}</p>' if hint else ""
+        type_html = f' type="{_html(type)}"' if type != "text" else ""
         described = f' aria-describedby="{id}-aide"' if hint else ""
         return Markup(
-            f'<div class="field"><label for="{id}">{escape(label)}</label>{hint_html}'
-            f'<input id="{id}" value="{escape(_text(value))}" readonly{type_html}{described}></div>'
+            f'<div class="field"><label for="{id}">{_html(label)}</label>{hint_html}'
+            f'<input id="{id}" value="{_html(_text(value))}" readonly{type_html}{described}></div>'
         )
-    tail = f' value="{escape(_text(value))}"' if type != "password" else ""
+    tail = f' value="{_html(_text(value))}"' if type != "password" else ""
     if required:
         tail += " required"
     if error:
         tail += ' aria-invalid="true"'
     if autocomplete:
-        tail += f' autocomplete="{escape(autocomplete)}"'
+        tail += f' autocomplete="{_html(autocomplete)}"'
     if readonly:
         tail += " readonly"
     return Markup(
         f'<div class="field{_error_class(error)}" id="{id}-groupe">\n'
         f"  {_label(id, label, required)}\n"
         f"  {_hint_error(id, hint, error)}\n"
-        f'  <input type="{escape(type)}" id="{id}" name="{escape(name)}"{tail}'
+        f'  <input type="{_html(type)}" id="{id}" name="{_html(name)}"{tail}'
         f"{_described(id, hint, error)}{attributes(attrs)}>\n</div>"
     )
 
@@ -160,13 +178,13 @@ def _select(
     if disabled:
         tail += " disabled"
     if url:
-        tail += f' data-options-url="{escape(url)}"'
-    first = f'<option value="">{escape(placeholder)}</option>' if placeholder is not None else ""
+        tail += f' data-options-url="{_html(url)}"'
+    first = f'<option value="">{_html(placeholder)}</option>' if placeholder is not None else ""
     return Markup(
         f'<div class="field{_error_class(error)}" id="{id}-groupe">\n'
         f"  {_label(id, label, required)}\n"
         f"  {_hint_error(id, hint, error)}\n"
-        f'  <select id="{id}" name="{escape(name)}"{tail}{_described(id, hint, error)}'
+        f'  <select id="{id}" name="{_html(name)}"{tail}{_described(id, hint, error)}'
         f"{attributes(attrs)}>\n{first}{option_tags(options, selected)}  </select>\n</div>"
     )
 
@@ -193,15 +211,15 @@ def choices(
         checked = " checked" if str(value) in chosen else ""
         items += (
             f'  <div class="choice">\n'
-            f'    <input type="{escape(type)}" id="{id}-{index}" name="{escape(name)}" '
-            f'value="{escape(value)}"{checked}{required_html}>\n'
-            f'    <label for="{id}-{index}">{escape(text)}</label>\n  </div>\n'
+            f'    <input type="{_html(type)}" id="{id}-{index}" name="{_html(name)}" '
+            f'value="{_html(value)}"{checked}{required_html}>\n'
+            f'    <label for="{id}-{index}">{_html(text)}</label>\n  </div>\n'
         )
     group = ' role="radiogroup" aria-required="true"' if required_group else ""
     return Markup(
         f'<fieldset class="field choices{_error_class(error)}" id="{id}"{group}'
         f"{_described(id, hint, error)}>\n"
-        f"  <legend>{escape(legend)}{_STAR if required else ''}</legend>\n"
+        f"  <legend>{_html(legend)}{_STAR if required else ''}</legend>\n"
         f"  {_hint_error(id, hint, error)}\n{items}</fieldset>"
     )
 
@@ -212,7 +230,7 @@ def error_summary(errors: Any) -> Markup:
         return Markup("")
     count = len(errors)
     links = "".join(
-        f'    <li><a href="#{field_id(name)}">{escape(message)}</a></li>\n'
+        f'    <li><a href="#{field_id(name)}">{_html(message)}</a></li>\n'
         for name, message in errors.items()
     )
     return Markup(
