@@ -148,6 +148,42 @@
     }
   });
 
+  // An inline check answers for the value the field had when it was sent, and its answer replaces
+  // the whole field. A person back in the field, typing again before it arrives, would see the
+  // old value put back over what they type (and its error, about a value no longer there): that
+  // answer is dropped, what they typed stays, and the field is checked again when they leave it
+  // (by its own trigger, or here if that does not go, e.g. the value is back to the one sent).
+  var sentValues = new WeakMap();  // xhr -> the value of the field that sent it
+  function isField(elt) {
+    return elt && elt.matches && elt.matches("input:not([type='checkbox']):not([type='radio']):not([type='submit']):not([type='button']), select, textarea");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var detail = event.detail || {};
+    var elt = (detail.requestConfig || {}).elt;
+    if (detail.xhr && isField(elt)) { sentValues.set(detail.xhr, elt.value); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var config = detail.requestConfig || {};
+    var elt = config.elt;
+    if (!detail.shouldSwap || !detail.xhr || !sentValues.has(detail.xhr) || !elt || !elt.isConnected ||
+        !detail.target || !detail.target.contains(elt)) { return; }
+    if (elt.value === sentValues.get(detail.xhr)) { return; }
+    detail.shouldSwap = false;
+    if (document.activeElement !== elt) { return; }  // left already: its own trigger went
+    var owed = true;
+    var sent = function (e) { if ((e.detail || {}).elt === elt) { owed = false; } };
+    document.addEventListener("htmx:beforeRequest", sent);
+    elt.addEventListener("focusout", function () {
+      setTimeout(function () {  // after the field's own trigger (change, focusout), if any
+        document.removeEventListener("htmx:beforeRequest", sent);
+        if (owed && elt.isConnected && window.htmx) {
+          window.htmx.ajax(config.verb || "post", config.path, { source: elt });
+        }
+      }, 0);
+    }, { once: true });
+  });
+
   document.addEventListener("htmx:sendError", function (event) {
     showAlert("La connexion a été perdue.", [
       "Votre demande n'a pas pu être envoyée. Ce que vous avez saisi est conservé sur cette page : vérifiez votre connexion, puis réessayez."

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.helpers import assert_accessible, is_focused, tab_to, wait_for_htmx
 from tests.browser.test_accounts import fill_signup, new_email
@@ -82,7 +82,12 @@ def test_address_without_javascript(page_nojs: Page, live_server) -> None:  # ty
 
 def test_birthplace_with_javascript_and_by_keyboard(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
     page.goto("/compte/creer")
-    fill_signup(page, new_email())
+    # Leaving the commune while the form is filled checks it; that answer is held back until the
+    # candidate is in the field again, typing: it must not put the old value back over theirs.
+    held: list[Route] = []
+    page.route("**/compte/verifier/birth_city*", lambda route: held.append(route), times=1)
+    with page.expect_request("**/compte/verifier/birth_city*"):
+        fill_signup(page, new_email())
     page.locator("#champ-birth-department").select_option("062")
     city = page.locator("#champ-birth-city")
     city.fill("")
@@ -90,12 +95,20 @@ def test_birthplace_with_javascript_and_by_keyboard(page: Page, live_server) -> 
     page.keyboard.type("beu")  # suggestions as the candidate types
     expect(page.locator("#communes-naissance option[value='BEUVRY']")).to_have_count(1)
     assert all(name.startswith("BEU") for name in datalist(page, "communes-naissance"))
+    assert len(held) == 1, held
+    with page.expect_response("**/compte/verifier/birth_city*"):
+        held[0].continue_()
+    wait_for_htmx(page)
+    expect(city).to_have_value("beu")  # the late answer about "Beuvry" changed nothing
+    assert is_focused(city)
     # Born in the Nord, Beuvry is not found there: asked to check, then confirmed by keyboard.
     page.locator("#champ-birth-department").select_option("059")
     tab_to(page, city)
     page.keyboard.press("Control+A")
     page.keyboard.type("Beuvry")
-    wait_for_htmx(page)  # the suggestions for what was typed
+    # the suggestions for what was typed, from the Nord
+    expect(page.locator("#communes-naissance option[value='BEUVRY-LA-FORET']")).to_have_count(1)
+    expect(city).to_have_value("Beuvry")
     page.keyboard.press("Tab")  # leaving the field checks it
     expect(page.locator("#champ-birth-city-erreur")).to_contain_text(NOT_FOUND, timeout=15_000)
     wait_for_htmx(page)
