@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 
 from portal.accounts.models import Account
 from portal.catalog.models import OpeningPeriod
 from portal.db import Database
 from portal.registrations import drafts, saving
-from portal.registrations.errors import ModifiedMeanwhile
-from portal.registrations.models import Registration
+from portal.registrations.errors import ModifiedMeanwhile, RegistrationError
+from portal.registrations.models import Registration, RegistrationVersion
 from portal.registrations.numbers import is_valid_candidate_number
 from portal.registrations.steps import Record
 from tests.registrations.conftest import make_account, period_id
@@ -153,3 +154,42 @@ async def test_stale_modification_is_refused(app, demo, clock, password_hash) ->
     async with db.read() as session:
         current = await session.get(Registration, registration.id)
     assert current is not None and current.version == 2 and current.answers == {"a": 1}
+
+
+async def test_a_modification_of_a_withdrawn_registration_is_refused(
+    app, demo, clock, password_hash
+) -> None:  # type: ignore[no-untyped-def]
+    """Withdrawn by the managing office while its candidate was modifying it: the save says so,
+    and nothing of the modification is written."""
+    db = app.state.db
+    account_id = await make_account(db, clock, password_hash, "withdrawn@example.fr")
+    draft = await _draft(db, account_id, await period_id(db, "BIA", "versailles"), clock)
+    registration = await saving.save(
+        db, draft, period_id=draft.opening_period_id, record=Record(), summary={}, now=clock()
+    )
+    modification = await drafts.open_modification_draft(db, account_id, registration, clock())
+    async with db.write() as session:
+        current = await session.get(Registration, registration.id)
+        assert current is not None
+        current.withdrawn_at = clock()
+        session.add(current)
+    with pytest.raises(RegistrationError, match="désinscrite par le service gestionnaire"):
+        await saving.save(
+            db,
+            modification,
+            period_id=registration.opening_period_id,
+            record=Record(answers={"late": 1}),
+            summary={},
+            now=clock(),
+        )
+    async with db.read() as session:
+        after = await session.get(Registration, registration.id)
+        versions = (
+            await session.exec(
+                select(RegistrationVersion).where(
+                    RegistrationVersion.registration_id == registration.id
+                )
+            )
+        ).all()
+    assert after is not None and after.version == 1 and after.answers != {"late": 1}
+    assert [v.version for v in versions] == [1]

@@ -233,33 +233,53 @@ async def _save_version(
 ) -> Registration:
     columns = await _columns(session, period_id)
     columns.pop("_session_id")
-    result = await session.exec(
-        update(Registration)
-        .where(
-            col(Registration.id) == draft.registration_id,
-            col(Registration.version) == draft.base_version,
-            col(Registration.withdrawn_at).is_(None),
-        )
-        .values(
-            version=Registration.version + 1,
-            establishment_uai=record.establishment_uai,
-            answers=record.answers,
-            summary=summary,
-            updated_at=now,
-            **columns,
-        )
-    )
-    registration = await session.get(Registration, draft.registration_id, populate_existing=True)
-    if registration is None:
-        raise RegistrationError("Cette inscription n'existe plus.")
-    if result.rowcount == 0:
-        if registration.withdrawn_at is not None:
+    connection = await session.connection()
+    parameters = {
+        "registration": draft.registration_id,
+        "base": draft.base_version,
+        "uai": record.establishment_uai,
+        "new_answers": record.answers,
+        "new_summary": summary,
+        "now": now,
+        "period": columns["opening_period_id"],
+        "specialty": columns["specialty_id"],
+        "academy": columns["academy_code"],
+    }
+    row = (await connection.execute(_NEW_VERSION, parameters)).first()
+    if row is None:  # withdrawn, gone, or saved meanwhile from another tab: say which
+        current = await session.get(Registration, draft.registration_id, populate_existing=True)
+        if current is None:
+            raise RegistrationError("Cette inscription n'existe plus.")
+        if current.withdrawn_at is not None:
             raise RegistrationError(
                 "Cette inscription a été désinscrite par le service gestionnaire."
             )
-        raise ModifiedMeanwhile(registration.version)
+        raise ModifiedMeanwhile(current.version)
+    registration = Registration(**row._mapping)  # as now written, outside the session
     await _keep_version(session, registration, columns, record, summary, now)
     # The draft is kept with its now stale base version: a second browser tab still editing it
     # meets the "modifiée entre-temps" path (its input kept) rather than a dead link.
-    await session.flush()
     return registration
+
+
+# The new version of a registration, if its base is still the current one and it was not
+# withdrawn: one UPDATE … RETURNING built once (the ORM's bulk update, then a SELECT, before).
+_NEW_VERSION = (
+    update(Registration)
+    .where(
+        col(Registration.id) == bindparam("registration"),
+        col(Registration.version) == bindparam("base"),
+        col(Registration.withdrawn_at).is_(None),
+    )
+    .values(
+        version=Registration.version + 1,
+        establishment_uai=bindparam("uai"),
+        answers=bindparam("new_answers"),
+        summary=bindparam("new_summary"),
+        updated_at=bindparam("now"),
+        opening_period_id=bindparam("period"),
+        specialty_id=bindparam("specialty"),
+        academy_code=bindparam("academy"),
+    )
+    .returning(*Registration.__table__.columns)  # type: ignore[attr-defined]
+)
