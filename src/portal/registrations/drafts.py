@@ -37,30 +37,28 @@ def draft_data(draft: RegistrationDraft) -> dict[str, Any]:
     return data
 
 
-# Built once with bound parameters (the saving transaction runs it at every save).
+# Built once with bound parameters (the saving transaction runs it at every save); plain columns
+# through Core, without the ORM's entity loading.
 _LIVE_REGISTRATION = (
-    select(Registration)
+    select(*Registration.__table__.columns)  # type: ignore[attr-defined]
     .join(OpeningPeriod, col(OpeningPeriod.id) == Registration.opening_period_id)
     .where(
         col(Registration.account_id) == bindparam("account_id"),
         col(Registration.withdrawn_at).is_(None),
         col(OpeningPeriod.session_id) == bindparam("session_id"),
     )
+    .limit(1)
 )
-
-_LIVE_ID = _LIVE_REGISTRATION.with_only_columns(col(Registration.id)).limit(1)
 
 
 async def live_registration_for_session(
     session: AsyncSession, account_id: int, session_id: int
 ) -> Registration | None:
-    """The candidate's registration (not withdrawn) to this session of a qualification."""
+    """The candidate's registration (not withdrawn) to this session of a qualification, as read
+    (outside the session)."""
     parameters = {"account_id": account_id, "session_id": session_id}
-    # Its id first, through Core: the ORM's entity loading only for the rare one found.
-    found = (await (await session.connection()).execute(_LIVE_ID, parameters)).scalar()
-    if found is None:
-        return None
-    return (await session.exec(_LIVE_REGISTRATION, params=parameters)).first()
+    row = (await (await session.connection()).execute(_LIVE_REGISTRATION, parameters)).first()
+    return None if row is None else Registration(**row._mapping)
 
 
 async def open_new_draft(
