@@ -157,6 +157,9 @@ def _base_content(
     }
 
 
+_INSERT_DOCUMENT = insert(Document).returning(col(Document.id))
+
+
 async def _insert(
     session: AsyncSession,
     registration: Registration,
@@ -179,9 +182,6 @@ async def _insert(
     connection = await session.connection()
     document_id = (await connection.execute(_INSERT_DOCUMENT, values)).scalar_one()
     return Document(id=document_id, **values)
-
-
-_INSERT_DOCUMENT = insert(Document).returning(col(Document.id))
 
 
 def _json_default(value: object) -> str:

@@ -35,6 +35,10 @@ from portal.registrations.steps import Record
 OnSaved = Callable[..., Awaitable[object]]  # (session, *, registration, summary, now)
 
 
+# -- the saving transaction's statements, built once with bound parameters ---------------------
+# Building them at every save cost more than running them (bench/RESULTS.md, issue 12); those
+# whose rows the ORM need not track run through Core on the transaction's connection, and the
+# objects returned are built from what was written, outside the session.
 def _next_value_statement(insert: Any) -> Any:
     return (
         insert(Counter)
@@ -44,11 +48,41 @@ def _next_value_statement(insert: Any) -> Any:
     )
 
 
-# Built once per dialect (building this upsert cost more than running it, bench/RESULTS.md).
-_NEXT_VALUE = {
+_NEXT_VALUE = {  # per dialect: the upsert is each one's own
     "sqlite": _next_value_statement(sqlite_insert),
     "postgresql": _next_value_statement(pg_insert),
 }
+
+_CONSUME_DRAFT = delete(RegistrationDraft).where(col(RegistrationDraft.id) == bindparam("id"))
+_SET_CANDIDATE_NUMBER = (
+    update(Account)
+    .where(col(Account.id) == bindparam("account"))
+    .values(candidate_number=bindparam("number"))
+)
+_INSERT_REGISTRATION = insert(Registration).returning(col(Registration.id))
+_INSERT_VERSION = insert(RegistrationVersion)
+_INSERT_PAPER = insert(RegistrationPaper)  # every paper of a version in one executemany
+# The new version of a registration, if its base is still the current one and it was not
+# withdrawn.
+_NEW_VERSION = (
+    update(Registration)
+    .where(
+        col(Registration.id) == bindparam("registration"),
+        col(Registration.version) == bindparam("base"),
+        col(Registration.withdrawn_at).is_(None),
+    )
+    .values(
+        version=Registration.version + 1,
+        establishment_uai=bindparam("uai"),
+        answers=bindparam("new_answers"),
+        summary=bindparam("new_summary"),
+        updated_at=bindparam("now"),
+        opening_period_id=bindparam("period"),
+        specialty_id=bindparam("specialty"),
+        academy_code=bindparam("academy"),
+    )
+    .returning(*Registration.__table__.columns)  # type: ignore[attr-defined]
+)
 
 
 async def next_value(session: AsyncSession, name: str) -> int:
@@ -110,12 +144,6 @@ async def _columns(session: AsyncSession, period_id: int) -> dict[str, Any]:
     }
 
 
-# A version and its papers, as plain INSERTs built once (the ORM built and flushed an object, then
-# a multi-row VALUES, at every save); the papers go in one executemany.
-_INSERT_VERSION = insert(RegistrationVersion)
-_INSERT_PAPER = insert(RegistrationPaper)
-
-
 async def _keep_version(
     session: AsyncSession,
     registration: Registration,
@@ -155,9 +183,6 @@ async def _keep_version(
         )
 
 
-_CONSUME_DRAFT = delete(RegistrationDraft).where(col(RegistrationDraft.id) == bindparam("id"))
-
-
 async def _save_new(
     session: AsyncSession,
     draft: RegistrationDraft,
@@ -168,7 +193,7 @@ async def _save_new(
 ) -> tuple[Registration, bool, Account | None]:
     """The registration, whether this request created it (False for a replay), and its account
     as this transaction changed it."""
-    connection = await session.connection()  # Core: no ORM bookkeeping for a plain DELETE
+    connection = await session.connection()
     consumed = await connection.execute(_CONSUME_DRAFT, {"id": draft.id})
     if consumed.rowcount == 0:  # already saved by an earlier identical request
         replayed = (
@@ -207,20 +232,10 @@ async def _save_new(
         "summary": summary,
         **columns,
     }
-    # Plain statements built once rather than the ORM's unit of work (an object and a flush a
-    # save): the registration returned is as written, outside the session.
     registration_id = (await connection.execute(_INSERT_REGISTRATION, values)).scalar_one()
     registration = Registration(id=registration_id, **values)
     await _keep_version(session, registration, columns, record, summary, now)
     return registration, True, account
-
-
-_SET_CANDIDATE_NUMBER = (
-    update(Account)
-    .where(col(Account.id) == bindparam("account"))
-    .values(candidate_number=bindparam("number"))
-)
-_INSERT_REGISTRATION = insert(Registration).returning(col(Registration.id))
 
 
 async def _save_version(
@@ -260,26 +275,3 @@ async def _save_version(
     # The draft is kept with its now stale base version: a second browser tab still editing it
     # meets the "modifiée entre-temps" path (its input kept) rather than a dead link.
     return registration
-
-
-# The new version of a registration, if its base is still the current one and it was not
-# withdrawn: one UPDATE … RETURNING built once (the ORM's bulk update, then a SELECT, before).
-_NEW_VERSION = (
-    update(Registration)
-    .where(
-        col(Registration.id) == bindparam("registration"),
-        col(Registration.version) == bindparam("base"),
-        col(Registration.withdrawn_at).is_(None),
-    )
-    .values(
-        version=Registration.version + 1,
-        establishment_uai=bindparam("uai"),
-        answers=bindparam("new_answers"),
-        summary=bindparam("new_summary"),
-        updated_at=bindparam("now"),
-        opening_period_id=bindparam("period"),
-        specialty_id=bindparam("specialty"),
-        academy_code=bindparam("academy"),
-    )
-    .returning(*Registration.__table__.columns)  # type: ignore[attr-defined]
-)
