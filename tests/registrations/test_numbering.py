@@ -120,14 +120,19 @@ async def test_numbers_per_candidate_and_candidate_number_is_stable(  # type: ig
     assert again.answers == {"v": 2}
 
 
-async def test_stale_modification_is_refused(app, demo, clock, password_hash) -> None:  # type: ignore[no-untyped-def]
-    db = app.state.db
-    account_id = await make_account(db, clock, password_hash, "stale@example.fr")
+async def _saved_and_modified(db, clock, password_hash, email):  # type: ignore[no-untyped-def]
+    """A new candidate's saved BIA registration, and the draft that modifies it."""
+    account_id = await make_account(db, clock, password_hash, email)
     draft = await _draft(db, account_id, await period_id(db, "BIA", "versailles"), clock)
     registration = await saving.save(
         db, draft, period_id=draft.opening_period_id, record=Record(), summary={}, now=clock()
     )
-    tab_a = await drafts.open_modification_draft(db, account_id, registration, clock())
+    return registration, await drafts.open_modification_draft(db, account_id, registration, clock())
+
+
+async def test_stale_modification_is_refused(app, demo, clock, password_hash) -> None:  # type: ignore[no-untyped-def]
+    db = app.state.db
+    registration, tab_a = await _saved_and_modified(db, clock, password_hash, "stale@example.fr")
     tab_b = tab_a  # the same draft, seen by two browser tabs
     await saving.save(
         db,
@@ -162,12 +167,9 @@ async def test_a_modification_of_a_withdrawn_registration_is_refused(
     """Withdrawn by the managing office while its candidate was modifying it: the save says so,
     and nothing of the modification is written."""
     db = app.state.db
-    account_id = await make_account(db, clock, password_hash, "withdrawn@example.fr")
-    draft = await _draft(db, account_id, await period_id(db, "BIA", "versailles"), clock)
-    registration = await saving.save(
-        db, draft, period_id=draft.opening_period_id, record=Record(), summary={}, now=clock()
+    registration, modification = await _saved_and_modified(
+        db, clock, password_hash, "withdrawn@example.fr"
     )
-    modification = await drafts.open_modification_draft(db, account_id, registration, clock())
     async with db.write() as session:
         current = await session.get(Registration, registration.id)
         assert current is not None
