@@ -58,3 +58,28 @@ def trail_state(context: dict[str, object]) -> str:
     from portal.web import trail as server_trail
 
     return server_trail.state(context)
+
+
+def test_a_state_reached_one_way_only_fails_unless_it_is_a_known_gap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = trail.page_templates()
+    monkeypatch.setattr(trail, "GAPS", tmp_path / "gaps.txt")
+    plain = [f"{p}|" for p in pages]
+    wizard = "registrations/wizard.html.j2"
+    write(tmp_path, [trail.AXE, [*plain, f"{wizard}|situation"]], [trail.NO_JS, plain])
+    assert trail.report(tmp_path)[1] == [
+        f"{wizard}|situation: pas atteint (sans JS) et absent de gaps.txt"
+    ]
+    write(tmp_path, [trail.AXE, plain], [trail.NO_JS, [*plain, f"{wizard}|situation+erreurs"]])
+    assert trail.report(tmp_path)[1] == [
+        f"{wizard}|situation+erreurs: pas atteint (axe) et absent de gaps.txt"
+    ]
+    (tmp_path / "gaps.txt").write_text(f"{wizard}|situation+erreurs\n")
+    assert trail.report(tmp_path)[1] == []
+    write(
+        tmp_path, *[[k, [*plain, f"{wizard}|situation+erreurs"]] for k in (trail.AXE, trail.NO_JS)]
+    )
+    assert trail.report(tmp_path)[1] == [
+        f"{wizard}|situation+erreurs: atteint des deux façons, à retirer de gaps.txt"
+    ]

@@ -4,9 +4,10 @@ records each one it gets ("sans JS"); ``assert_accessible`` records those on scr
 found nothing ("axe": the document's own and the htmx fragments swapped in since).
 
 At the end of a whole run, ``report`` lists the page templates of templates/ and which were
-reached how; ``tests/browser/template_gaps.txt`` lists those known not to be, and the run fails
-when a page template is not reached with JavaScript off and not listed there, or when a listed
-one is now reached both ways (so the list only shrinks). A page without an axe record is
+reached how, in which states; ``tests/browser/template_gaps.txt`` lists those known not to be
+(a template, or "template|state"), and the run fails when a page template is not reached with
+JavaScript off, or one of its states is reached one way only, and it is not listed there; or
+when a listed one is now reached both ways (so the list only shrinks). A page without an axe record is
 reported, not failed (see ``report``)."""
 
 from __future__ import annotations
@@ -112,4 +113,14 @@ def report(folder: Path) -> tuple[list[str], list[str]]:
             lines.append(f"À VÉRIFIER : {name}: pas de vérification axe enregistrée")
         if not missing and name in gaps:
             problems.append(f"{name}: atteint des deux façons, à retirer de {GAPS.name}")
+        # Each state both ways too (a listed "template|state" is a known gap of that state).
+        for state in unchecked if not missing else ():
+            side = NO_JS if state in axe else AXE
+            known = f"{name}|{state}"
+            if known not in gaps:
+                problems.append(f"{known}: pas atteint ({side}) et absent de {GAPS.name}")
+        for known in sorted(g for g in gaps if g.startswith(f"{name}|")):
+            state = known.partition("|")[2]
+            if state in axe and state in no_js:
+                problems.append(f"{known}: atteint des deux façons, à retirer de {GAPS.name}")
     return lines, problems

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
 import axe_playwright_python
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests._support import trail
 
@@ -84,3 +85,21 @@ def wait_for_htmx(page: Page) -> None:
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
     page.wait_for_timeout(50)  # htmx binds triggers on the new content right after settling
+
+
+def expect_refused(page: Page, field_id: str, message: str, count: int | None = None) -> None:
+    """A form refused: ``message`` next to the field ``#field_id`` (marked invalid and tied to it
+    by aria-describedby) and in the error summary, whose link leads to that field and whose
+    heading counts ``count`` errors (any count when None)."""
+    summary = page.locator(".error-summary")
+    heading = (
+        re.compile(r"^Le formulaire contient \d+ erreurs?$")
+        if count is None
+        else f"Le formulaire contient {count} erreur{'s' if count > 1 else ''}"
+    )
+    expect(summary.get_by_role("heading", level=2)).to_have_text(heading)
+    expect(summary.locator(f"a[href='#{field_id}']")).to_contain_text(message)
+    expect(page.locator(f"#{field_id}-erreur")).to_have_text(f"Erreur : {message}")
+    field = page.locator(f"#{field_id}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", re.compile(rf"(^| ){field_id}-erreur( |$)"))
