@@ -270,8 +270,14 @@ def test_journey_by_keyboard_only(page: Page, live_server) -> None:  # type: ign
         ("Position administrative", "Activité"),
         ("Département", "078"),
     ):
-        tab_to(page, page.get_by_label(label).first)
+        field = page.get_by_label(label).first
+        # A swapped-in tab's long lists come a moment after it (portal.js fills them): a person
+        # sees the options before typing into them; under load a test would type into an empty
+        # list (CI, 13:51: Corps left unchosen).
+        expect(field.locator("option", has_text=text).first).to_be_attached()
+        tab_to(page, field)
         page.keyboard.type(text)
+        expect(field).not_to_have_value("")
     tab_to(page, page.get_by_label("Localité"))
     page.keyboard.type("78000-VERSAILLES")
     tab_to(page, page.get_by_label("Rechercher l'établissement ou le service"))
