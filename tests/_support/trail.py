@@ -54,13 +54,30 @@ def attach(context: Any, *, javascript: bool) -> None:
         page = response.frame.page
         if response.request.is_navigation_request() and response.frame == page.main_frame:
             page.portal_shown = list(entries)
+            page.portal_document = _without_fragment(response.url)
         else:  # an htmx exchange: its fragment is on screen now, beside the document
             page.portal_shown = [*getattr(page, "portal_shown", []), *entries]
 
     context.on("response", seen)
 
 
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 def checked_by_axe(page: Any) -> None:
+    """Record what is on screen as checked by axe-core. Playwright may deliver a navigation's
+    "response" event after the page has loaded (Chromium's extra header information comes apart):
+    wait, a little, until the event of the document on screen (its navigation's URL, which
+    history.pushState leaves alone) has come. Two whole runs (2026-12-07 07:11 and 14:06) had
+    recorded the page before it instead."""
+    document = _without_fragment(
+        page.evaluate("() => performance.getEntriesByType('navigation')[0]?.name || ''")
+    )
+    for _ in range(40):  # 2 s at most; events are delivered while Playwright waits
+        if getattr(page, "portal_document", None) == document:
+            break
+        page.wait_for_timeout(50)
     _write(AXE, list(getattr(page, "portal_shown", [])))
 
 
